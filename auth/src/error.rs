@@ -1,0 +1,73 @@
+use std::error::Error as StdError;
+
+/// Everything that can go wrong in an adapter call or an auth operation.
+///
+/// Each variant but [`Error::Database`] is a condition a caller can act on; any other failure
+/// of the storage is carried whole as the source of [`Error::Database`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A user with this id already exists.
+    #[error("a user with this id already exists")]
+    DuplicateUserId,
+    /// A key with this id already exists.
+    #[error("a key with this id already exists")]
+    DuplicateKeyId,
+    /// A session with this id already exists.
+    #[error("a session with this id already exists")]
+    DuplicateSessionId,
+    /// No user has this id (or the id cannot be a user id on this database).
+    #[error("no user has this id")]
+    InvalidUserId,
+    /// No key has this id.
+    #[error("no key has this id")]
+    InvalidKeyId,
+    /// No live session has this id.
+    #[error("no live session has this id")]
+    InvalidSessionId,
+    /// The password does not match the key's, or the key has no password.
+    #[error("the password does not match")]
+    InvalidPassword,
+    /// The key's password was hashed with an algorithm this library cannot verify (bcrypt); the
+    /// user has to reset it.
+    #[error("the stored password hash is in a format that can no longer be verified")]
+    OutdatedPassword,
+    /// The password is longer than the hasher accepts.
+    #[error("passwords are at most {max_bytes} bytes")]
+    PasswordTooLong {
+        /// The longest accepted password, in UTF-8 bytes after normalisation.
+        max_bytes: usize,
+    },
+    /// A provider id contains `:`, which separates it from the provider user id in a key id.
+    #[error("a provider id cannot contain ':'")]
+    InvalidProviderId,
+    /// The password hasher failed (bad parameters, a malformed stored hash, a lost worker thread).
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+    /// The key given to `set_user` belongs to another user than the one being created.
+    #[error("the key belongs to user {key_user_id}, not to the new user {user_id}")]
+    KeyBelongsToAnotherUser {
+        /// The id of the user being created.
+        user_id: String,
+        /// The user id the key names.
+        key_user_id: String,
+    },
+    /// A value is longer than its column holds on this database.
+    #[error("{column} holds at most {max_chars} characters")]
+    ValueTooLong {
+        /// `table.column`.
+        column: &'static str,
+        /// The column's length in characters.
+        max_chars: usize,
+    },
+    /// The user attributes do not serialize to a map of column names to values, or a row does
+    /// not deserialize into the attribute type.
+    #[error("user attributes: {0}")]
+    Attributes(#[source] serde_json::Error),
+    /// Any other failure of the storage, unchanged.
+    #[error("database error")]
+    Database(#[source] Box<dyn StdError + Send + Sync>),
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

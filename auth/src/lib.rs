@@ -1,0 +1,12 @@
+//! Lucia-style authentication over any storage: users, keys (ways to sign in, with or without
+//! a password) and server-side sessions with active and idle expiry.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod adapter;
+mod error;
+mod row;
+
+pub use adapter::Adapter;
+pub use error::{Error, Result};
+pub use row::{KeyRow, SessionRow, UserRow};
