@@ -60,6 +60,10 @@ pub enum Error {
         /// The column's length in characters.
         max_chars: usize,
     },
+    /// A new user's id is not a UUID, on a database whose `user.id` column is `UUID`
+    /// (PostgreSQL).
+    #[error("user ids are UUIDs on this database")]
+    UserIdNotUuid,
     /// The user attributes do not serialize to a map of column names to values, or a row does
     /// not deserialize into the attribute type.
     #[error("user attributes: {0}")]

@@ -5,8 +5,12 @@
 
 mod adapter;
 mod error;
+mod password;
 mod row;
 
 pub use adapter::Adapter;
 pub use error::{Error, Result};
+pub use password::{
+    DEFAULT_MAX_PASSWORD_BYTES, HashFormat, PasswordHasher, PasswordHasherBuilder, Verified,
+};
 pub use row::{KeyRow, SessionRow, UserRow};

@@ -8,6 +8,7 @@
 
 mod database;
 mod migration;
+pub mod tables;
 
 pub use database::{Backend, Schema, run};
 pub use migration::{AddUsernameToUser, AppMigrator};

@@ -1,0 +1,85 @@
+//! The application's columns of `user`, as a serde type: written field by field into the columns
+//! of the same name, read back through SeaORM's JSON view of a row.
+
+use lucia_sea_orm_auth::{Error, Result, UserRow};
+use sea_orm::sea_query::{Alias, Expr};
+use sea_orm::{JsonValue, Value};
+use serde::Serialize;
+use serde::de::{DeserializeOwned, Error as _};
+use serde_json::Map;
+
+/// The column our `user` table has; an attribute of that name would overwrite it.
+const ID: &str = "id";
+
+/// `attributes` as `(column, value)` pairs.
+pub(crate) fn to_columns<P: Serialize>(attributes: &P) -> Result<Vec<(Alias, Expr)>> {
+    let fields = match serde_json::to_value(attributes).map_err(Error::Attributes)? {
+        JsonValue::Object(fields) => fields,
+        // `()` and unit structs: an application without columns of its own.
+        JsonValue::Null => Map::new(),
+        other => {
+            return Err(Error::Attributes(serde_json::Error::custom(format!(
+                "user attributes must serialize to a map of columns, not {other}"
+            ))));
+        }
+    };
+    fields
+        .into_iter()
+        .map(|(column, value)| {
+            if column == ID {
+                return Err(Error::Attributes(serde_json::Error::custom(
+                    "user attributes cannot have a field named `id`: it is the user id column",
+                )));
+            }
+            Ok((Alias::new(column), to_expr(value)))
+        })
+        .collect()
+}
+
+fn to_expr(value: JsonValue) -> Expr {
+    match value {
+        // A bare NULL, not a typed parameter: PostgreSQL rejects a NULL `text` for, say, an
+        // `integer` column.
+        JsonValue::Null => Expr::null(),
+        JsonValue::Bool(b) => Expr::val(b),
+        JsonValue::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => Expr::val(i),
+            (None, Some(u)) => Expr::val(u),
+            _ => Expr::val(n.as_f64()),
+        },
+        JsonValue::String(s) => Expr::val(s),
+        nested @ (JsonValue::Array(_) | JsonValue::Object(_)) => {
+            Expr::val(Value::Json(Some(Box::new(nested))))
+        }
+    }
+}
+
+/// A user from a row's columns, as SeaORM's [`JsonValue`] view of them; `id` is the user id and
+/// every other column an attribute.
+pub(crate) fn from_row<A: DeserializeOwned>(row: JsonValue) -> Result<UserRow<A>> {
+    let JsonValue::Object(mut columns) = row else {
+        return Err(Error::Attributes(serde_json::Error::custom(
+            "a row is not a map of columns",
+        )));
+    };
+    let id = match columns.remove(ID) {
+        Some(JsonValue::String(id)) => id,
+        other => {
+            return Err(Error::Attributes(serde_json::Error::custom(format!(
+                "user.id is not a string: {other:?}"
+            ))));
+        }
+    };
+    Ok(UserRow {
+        id,
+        attributes: from_columns(columns)?,
+    })
+}
+
+fn from_columns<A: DeserializeOwned>(columns: Map<String, JsonValue>) -> Result<A> {
+    serde_json::from_value(JsonValue::Object(columns)).or_else(|map_err| {
+        // `()` (an application that reads none of the columns) deserializes from nothing, not
+        // from a map; for any other type the map's error is the one that explains.
+        serde_json::from_value(JsonValue::Null).map_err(|_| Error::Attributes(map_err))
+    })
+}

@@ -1,0 +1,526 @@
+//! The Lucia auth [`Adapter`] over SeaORM: users, sessions and keys on PostgreSQL, MySQL/MariaDB
+//! and SQLite, with the tables of [`lucia_sea_orm_migration`].
+//!
+//! The backend is read from the connection. The same adapter runs inside a caller's
+//! transaction: build it over a [`DatabaseExecutor`](sea_orm::DatabaseExecutor) borrowing the
+//! transaction, and the rows it writes commit or roll back with the caller's other work.
+//!
+//! ```
+//! use lucia_sea_orm_adapter::SeaOrmAdapter;
+//! use lucia_sea_orm_auth::{Adapter, KeyRow, UserRow};
+//! use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+//! use serde::{Deserialize, Serialize};
+//!
+//! /// The application's own columns of `user` (none here).
+//! #[derive(Serialize, Deserialize)]
+//! struct Profile {}
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let db = sea_orm::Database::connect("sqlite::memory:").await?;
+//! Migrator::up(&db, None).await?;
+//! let adapter = SeaOrmAdapter::<Profile>::new(db);
+//!
+//! let user = UserRow { id: "0b9f8c3e-6d2a-4f51-9a8e-2c1d7e5f4a3b".into(), attributes: Profile {} };
+//! let key = KeyRow {
+//!     id: "email:ada@example.com".into(),
+//!     user_id: user.id.clone(),
+//!     primary: true,
+//!     hashed_password: None,
+//! };
+//! adapter.set_user(&user, Some(&key)).await?;
+//! assert_eq!(adapter.get_key("email:ada@example.com").await?, Some(key));
+//! # Ok(())
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod attributes;
+mod columns;
+mod error;
+
+use std::marker::PhantomData;
+
+use lucia_sea_orm_auth::{Adapter, Error, KeyRow, Result, SessionRow, UserRow};
+use lucia_sea_orm_entity::{key, session, user};
+use sea_orm::sea_query::{
+    Alias, Asterisk, Expr, ExprTrait, IntoIden, LockType, Query, SelectStatement,
+};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    FromQueryResult, JsonValue, QueryFilter, TransactionSession, TransactionTrait,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::columns::Columns;
+use crate::error::{database, insert_error, user_insert_error};
+
+/// A Lucia [`Adapter`] over a SeaORM connection `C` for users whose own columns are `A`.
+///
+/// `C` is a [`DatabaseConnection`] (a pool) or anything else that runs statements and
+/// transactions, such as a [`DatabaseExecutor`](sea_orm::DatabaseExecutor) over a caller's
+/// transaction. The adapter keeps no state but the connection.
+pub struct SeaOrmAdapter<A, C = DatabaseConnection> {
+    connection: C,
+    columns: Columns,
+    attributes: PhantomData<fn() -> A>,
+}
+
+impl<A, C: ConnectionTrait> SeaOrmAdapter<A, C> {
+    /// An adapter over `connection`, for the database it is connected to.
+    pub fn new(connection: C) -> Self {
+        let columns = Columns::new(connection.get_database_backend());
+        Self {
+            connection,
+            columns,
+            attributes: PhantomData,
+        }
+    }
+
+    /// The connection the adapter runs on.
+    pub fn connection(&self) -> &C {
+        &self.connection
+    }
+}
+
+impl<A, C: Clone> Clone for SeaOrmAdapter<A, C> {
+    fn clone(&self) -> Self {
+        Self {
+            connection: self.connection.clone(),
+            columns: self.columns,
+            attributes: PhantomData,
+        }
+    }
+}
+
+impl<A, C> Adapter for SeaOrmAdapter<A, C>
+where
+    A: Serialize + DeserializeOwned + Send + Sync,
+    C: ConnectionTrait + TransactionTrait + Send + Sync,
+{
+    type Attributes = A;
+
+    async fn get_user(&self, user_id: &str) -> Result<Option<UserRow<A>>> {
+        if !self.columns.can_hold_user_id(user_id) {
+            return Ok(None);
+        }
+        select_user(&self.connection, user_id).await
+    }
+
+    async fn set_user(&self, user: &UserRow<A>, key: Option<&KeyRow>) -> Result<()> {
+        self.columns.check_new_user_id(&user.id)?;
+        if let Some(key) = key {
+            if key.user_id != user.id {
+                return Err(Error::KeyBelongsToAnotherUser {
+                    user_id: user.id.clone(),
+                    key_user_id: key.user_id.clone(),
+                });
+            }
+            self.check_new_key(key)?;
+        }
+        let mut columns = vec![user::Column::Id.into_iden()];
+        let mut values = vec![user::Column::Id.save_as(Expr::val(&user.id))];
+        for (column, value) in attributes::to_columns(&user.attributes)? {
+            columns.push(column.into_iden());
+            values.push(value);
+        }
+        let mut insert = Query::insert();
+        insert.into_table(user::Entity).columns(columns);
+        insert
+            .values(values)
+            .map_err(|err| Error::Database(Box::new(err)))?;
+        let backend = self.connection.get_database_backend();
+
+        let Some(key) = key else {
+            self.connection
+                .execute(&insert)
+                .await
+                .map_err(|err| user_insert_error(err, backend))?;
+            return Ok(());
+        };
+        let transaction = self.connection.begin().await.map_err(database)?;
+        transaction
+            .execute(&insert)
+            .await
+            .map_err(|err| user_insert_error(err, backend))?;
+        insert_key(&transaction, key).await?;
+        transaction.commit().await.map_err(database)
+    }
+
+    async fn update_user_attributes<P: Serialize + Sync>(
+        &self,
+        user_id: &str,
+        patch: &P,
+    ) -> Result<UserRow<A>> {
+        if !self.columns.can_hold_user_id(user_id) {
+            return Err(Error::InvalidUserId);
+        }
+        let changes = attributes::to_columns(patch)?;
+        // MySQL has no UPDATE … RETURNING: the update and the read share a transaction so the
+        // row returned is the row written.
+        let transaction = self.connection.begin().await.map_err(database)?;
+        if !changes.is_empty() {
+            let mut update = Query::update();
+            update
+                .table(user::Entity)
+                .values(
+                    changes
+                        .into_iter()
+                        .map(|(column, value)| (column.into_iden(), value)),
+                )
+                .and_where(user::Column::Id.eq(user_id));
+            transaction.execute(&update).await.map_err(database)?;
+        }
+        let user = select_user(&transaction, user_id)
+            .await?
+            .ok_or(Error::InvalidUserId)?;
+        transaction.commit().await.map_err(database)?;
+        Ok(user)
+    }
+
+    async fn delete_user(&self, user_id: &str) -> Result<()> {
+        if !self.columns.can_hold_user_id(user_id) {
+            return Ok(());
+        }
+        user::Entity::delete_by_id(user_id)
+            .exec(&self.connection)
+            .await
+            .map_err(database)?;
+        Ok(())
+    }
+
+    async fn delete_user_with_sessions_and_keys(&self, user_id: &str) -> Result<()> {
+        if !self.columns.can_hold_user_id(user_id) {
+            return Ok(());
+        }
+        let transaction = self.connection.begin().await.map_err(database)?;
+        // Locking the user first makes a concurrent `set_session`/`set_key` for it wait for us
+        // and then fail its foreign-key check, instead of slipping a row in between our deletes
+        // and making the last one fail. (SQLite writers are serialised anyway.)
+        let lock = Query::select()
+            .column(user::Column::Id)
+            .from(user::Entity)
+            .and_where(user::Column::Id.eq(user_id))
+            .lock(LockType::Update)
+            .to_owned();
+        if transaction
+            .query_one(&lock)
+            .await
+            .map_err(database)?
+            .is_none()
+        {
+            return Ok(());
+        }
+        session::Entity::delete_many()
+            .filter(session::Column::UserId.eq(user_id))
+            .exec(&transaction)
+            .await
+            .map_err(database)?;
+        key::Entity::delete_many()
+            .filter(key::Column::UserId.eq(user_id))
+            .exec(&transaction)
+            .await
+            .map_err(database)?;
+        user::Entity::delete_by_id(user_id)
+            .exec(&transaction)
+            .await
+            .map_err(database)?;
+        transaction.commit().await.map_err(database)
+    }
+
+    async fn get_session(&self, session_id: &str) -> Result<Option<SessionRow>> {
+        if !self.columns.can_hold_session_id(session_id) {
+            return Ok(None);
+        }
+        let session = session::Entity::find_by_id(session_id)
+            .one(&self.connection)
+            .await
+            .map_err(database)?;
+        Ok(session.map(session_row))
+    }
+
+    async fn get_sessions_by_user_id(&self, user_id: &str) -> Result<Vec<SessionRow>> {
+        if !self.columns.can_hold_user_id(user_id) {
+            return Ok(Vec::new());
+        }
+        let sessions = session::Entity::find()
+            .filter(session::Column::UserId.eq(user_id))
+            .all(&self.connection)
+            .await
+            .map_err(database)?;
+        Ok(sessions.into_iter().map(session_row).collect())
+    }
+
+    async fn set_session(&self, session: &SessionRow) -> Result<()> {
+        self.columns.check_new_session_id(&session.id)?;
+        if !self.columns.can_hold_user_id(&session.user_id) {
+            return Err(Error::InvalidUserId);
+        }
+        let row = session::ActiveModel {
+            id: Set(session.id.clone()),
+            user_id: Set(session.user_id.clone()),
+            active_expires: Set(session.active_expires.into()),
+            idle_expires: Set(session.idle_expires.into()),
+        };
+        session::Entity::insert(row)
+            .exec_without_returning(&self.connection)
+            .await
+            .map_err(|err| insert_error(err, Error::DuplicateSessionId))?;
+        Ok(())
+    }
+
+    async fn delete_sessions(&self, session_ids: &[&str]) -> Result<u64> {
+        let ids = session_ids
+            .iter()
+            .filter(|id| self.columns.can_hold_session_id(id))
+            .copied();
+        let ids: Vec<&str> = ids.collect();
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let deleted = session::Entity::delete_many()
+            .filter(session::Column::Id.is_in(ids))
+            .exec(&self.connection)
+            .await
+            .map_err(database)?;
+        Ok(deleted.rows_affected)
+    }
+
+    async fn delete_sessions_by_user_id(&self, user_id: &str) -> Result<()> {
+        if !self.columns.can_hold_user_id(user_id) {
+            return Ok(());
+        }
+        session::Entity::delete_many()
+            .filter(session::Column::UserId.eq(user_id))
+            .exec(&self.connection)
+            .await
+            .map_err(database)?;
+        Ok(())
+    }
+
+    async fn delete_dead_sessions_by_user_id(&self, user_id: &str, now: i64) -> Result<u64> {
+        if !self.columns.can_hold_user_id(user_id) {
+            return Ok(0);
+        }
+        let deleted = session::Entity::delete_many()
+            .filter(session::Column::UserId.eq(user_id))
+            .filter(session::Column::IdleExpires.lt(now))
+            .exec(&self.connection)
+            .await
+            .map_err(database)?;
+        Ok(deleted.rows_affected)
+    }
+
+    async fn delete_expired_sessions(&self, now: i64) -> Result<u64> {
+        let deleted = session::Entity::delete_many()
+            .filter(session::Column::IdleExpires.lt(now))
+            .exec(&self.connection)
+            .await
+            .map_err(database)?;
+        Ok(deleted.rows_affected)
+    }
+
+    async fn get_session_and_user(
+        &self,
+        session_id: &str,
+    ) -> Result<Option<(SessionRow, UserRow<A>)>> {
+        if !self.columns.can_hold_session_id(session_id) {
+            return Ok(None);
+        }
+        let backend = self.connection.get_database_backend();
+        let row = self
+            .connection
+            .query_one_raw(backend.build(&session_and_user(session_id)))
+            .await
+            .map_err(database)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let active_expires: lucia_sea_orm_entity::Millis =
+            row.try_get("", ACTIVE_EXPIRES).map_err(database)?;
+        let idle_expires: lucia_sea_orm_entity::Millis =
+            row.try_get("", IDLE_EXPIRES).map_err(database)?;
+        let mut columns = JsonValue::from_query_result(&row, "").map_err(database)?;
+        if let JsonValue::Object(columns) = &mut columns {
+            columns.remove(ACTIVE_EXPIRES);
+            columns.remove(IDLE_EXPIRES);
+        }
+        let user = attributes::from_row(columns)?;
+        let session = SessionRow {
+            id: session_id.to_owned(),
+            user_id: user.id.clone(),
+            active_expires: active_expires.0,
+            idle_expires: idle_expires.0,
+        };
+        Ok(Some((session, user)))
+    }
+
+    async fn get_key(&self, key_id: &str) -> Result<Option<KeyRow>> {
+        if !self.columns.can_hold_key_id(key_id) {
+            return Ok(None);
+        }
+        let key = key::Entity::find_by_id(key_id)
+            .one(&self.connection)
+            .await
+            .map_err(database)?;
+        Ok(key.map(key_row))
+    }
+
+    async fn get_keys_by_user_id(&self, user_id: &str) -> Result<Vec<KeyRow>> {
+        if !self.columns.can_hold_user_id(user_id) {
+            return Ok(Vec::new());
+        }
+        let keys = key::Entity::find()
+            .filter(key::Column::UserId.eq(user_id))
+            .all(&self.connection)
+            .await
+            .map_err(database)?;
+        Ok(keys.into_iter().map(key_row).collect())
+    }
+
+    async fn set_key(&self, key: &KeyRow) -> Result<()> {
+        self.check_new_key(key)?;
+        if !self.columns.can_hold_user_id(&key.user_id) {
+            return Err(Error::InvalidUserId);
+        }
+        insert_key(&self.connection, key).await
+    }
+
+    async fn update_key_password(
+        &self,
+        key_id: &str,
+        hashed_password: Option<&str>,
+    ) -> Result<KeyRow> {
+        if !self.columns.can_hold_key_id(key_id) {
+            return Err(Error::InvalidKeyId);
+        }
+        self.columns.check_hashed_password(hashed_password)?;
+        // As for user attributes: no UPDATE … RETURNING on MySQL, so one transaction.
+        let transaction = self.connection.begin().await.map_err(database)?;
+        key::Entity::update_many()
+            .col_expr(key::Column::HashedPassword, Expr::val(hashed_password))
+            .filter(key::Column::Id.eq(key_id))
+            .exec(&transaction)
+            .await
+            .map_err(database)?;
+        let key = key::Entity::find_by_id(key_id)
+            .one(&transaction)
+            .await
+            .map_err(database)?
+            .ok_or(Error::InvalidKeyId)?;
+        transaction.commit().await.map_err(database)?;
+        Ok(key_row(key))
+    }
+
+    async fn delete_non_primary_key(&self, key_id: &str) -> Result<()> {
+        if !self.columns.can_hold_key_id(key_id) {
+            return Ok(());
+        }
+        key::Entity::delete_many()
+            .filter(key::Column::Id.eq(key_id))
+            .filter(key::Column::Primary.eq(false))
+            .exec(&self.connection)
+            .await
+            .map_err(database)?;
+        Ok(())
+    }
+
+    async fn delete_keys_by_user_id(&self, user_id: &str) -> Result<()> {
+        if !self.columns.can_hold_user_id(user_id) {
+            return Ok(());
+        }
+        key::Entity::delete_many()
+            .filter(key::Column::UserId.eq(user_id))
+            .exec(&self.connection)
+            .await
+            .map_err(database)?;
+        Ok(())
+    }
+}
+
+impl<A, C> SeaOrmAdapter<A, C> {
+    fn check_new_key(&self, key: &KeyRow) -> Result<()> {
+        self.columns.check_new_key_id(&key.id)?;
+        self.columns
+            .check_hashed_password(key.hashed_password.as_deref())
+    }
+}
+
+/// Aliases of the session's columns in [`session_and_user`], where every other column is the
+/// user's; prefixed so that no application column of `user` can shadow them.
+const ACTIVE_EXPIRES: &str = "lucia_session_active_expires";
+const IDLE_EXPIRES: &str = "lucia_session_idle_expires";
+
+/// `SELECT session's expiries, "user".* FROM session JOIN "user" … WHERE session.id = ?`
+fn session_and_user(session_id: &str) -> SelectStatement {
+    Query::select()
+        .expr_as(
+            Expr::col((session::Entity, session::Column::ActiveExpires)),
+            Alias::new(ACTIVE_EXPIRES),
+        )
+        .expr_as(
+            Expr::col((session::Entity, session::Column::IdleExpires)),
+            Alias::new(IDLE_EXPIRES),
+        )
+        .column((user::Entity, Asterisk))
+        .from(session::Entity)
+        .inner_join(
+            user::Entity,
+            Expr::col((session::Entity, session::Column::UserId))
+                .equals((user::Entity, user::Column::Id)),
+        )
+        .and_where(session::Column::Id.eq(session_id))
+        .to_owned()
+}
+
+/// `SELECT * FROM "user" WHERE id = ?`: our column and the application's.
+async fn select_user<A, C>(connection: &C, user_id: &str) -> Result<Option<UserRow<A>>>
+where
+    A: DeserializeOwned,
+    C: ConnectionTrait,
+{
+    let select = Query::select()
+        .column(Asterisk)
+        .from(user::Entity)
+        .and_where(user::Column::Id.eq(user_id))
+        .to_owned();
+    let row = JsonValue::find_by_statement(connection.get_database_backend().build(&select))
+        .one(connection)
+        .await
+        .map_err(database)?;
+    row.map(attributes::from_row).transpose()
+}
+
+async fn insert_key<C: ConnectionTrait>(connection: &C, key: &KeyRow) -> Result<()> {
+    let row = key::ActiveModel {
+        id: Set(key.id.clone()),
+        user_id: Set(key.user_id.clone()),
+        primary: Set(key.primary),
+        hashed_password: Set(key.hashed_password.clone()),
+    };
+    key::Entity::insert(row)
+        .exec_without_returning(connection)
+        .await
+        .map_err(|err| insert_error(err, Error::DuplicateKeyId))?;
+    Ok(())
+}
+
+fn session_row(session: session::Model) -> SessionRow {
+    SessionRow {
+        id: session.id,
+        user_id: session.user_id,
+        active_expires: session.active_expires.0,
+        idle_expires: session.idle_expires.0,
+    }
+}
+
+fn key_row(key: key::Model) -> KeyRow {
+    KeyRow {
+        id: key.id,
+        user_id: key.user_id,
+        primary: key.primary,
+        hashed_password: key.hashed_password,
+    }
+}
