@@ -39,6 +39,7 @@
 mod attributes;
 mod columns;
 mod error;
+mod retry;
 
 use std::marker::PhantomData;
 
@@ -56,6 +57,7 @@ use serde::de::DeserializeOwned;
 
 use crate::columns::Columns;
 use crate::error::{database, insert_error, user_insert_error};
+use crate::retry::retry_deadlocks;
 
 /// A Lucia [`Adapter`] over a SeaORM connection `C` for users whose own columns are `A`.
 ///
@@ -110,43 +112,46 @@ where
     }
 
     async fn set_user(&self, user: &UserRow<A>, key: Option<&KeyRow>) -> Result<()> {
-        self.columns.check_new_user_id(&user.id)?;
-        if let Some(key) = key {
-            if key.user_id != user.id {
-                return Err(Error::KeyBelongsToAnotherUser {
-                    user_id: user.id.clone(),
-                    key_user_id: key.user_id.clone(),
-                });
+        retry_deadlocks(|| async {
+            self.columns.check_new_user_id(&user.id)?;
+            if let Some(key) = key {
+                if key.user_id != user.id {
+                    return Err(Error::KeyBelongsToAnotherUser {
+                        user_id: user.id.clone(),
+                        key_user_id: key.user_id.clone(),
+                    });
+                }
+                self.check_new_key(key)?;
             }
-            self.check_new_key(key)?;
-        }
-        let mut columns = vec![user::Column::Id.into_iden()];
-        let mut values = vec![user::Column::Id.save_as(Expr::val(&user.id))];
-        for (column, value) in attributes::to_columns(&user.attributes)? {
-            columns.push(column.into_iden());
-            values.push(value);
-        }
-        let mut insert = Query::insert();
-        insert.into_table(user::Entity).columns(columns);
-        insert
-            .values(values)
-            .map_err(|err| Error::Database(Box::new(err)))?;
-        let backend = self.connection.get_database_backend();
+            let mut columns = vec![user::Column::Id.into_iden()];
+            let mut values = vec![user::Column::Id.save_as(Expr::val(&user.id))];
+            for (column, value) in attributes::to_columns(&user.attributes)? {
+                columns.push(column.into_iden());
+                values.push(value);
+            }
+            let mut insert = Query::insert();
+            insert.into_table(user::Entity).columns(columns);
+            insert
+                .values(values)
+                .map_err(|err| Error::Database(Box::new(err)))?;
+            let backend = self.connection.get_database_backend();
 
-        let Some(key) = key else {
-            self.connection
+            let Some(key) = key else {
+                self.connection
+                    .execute(&insert)
+                    .await
+                    .map_err(|err| user_insert_error(err, backend))?;
+                return Ok(());
+            };
+            let transaction = self.connection.begin().await.map_err(database)?;
+            transaction
                 .execute(&insert)
                 .await
                 .map_err(|err| user_insert_error(err, backend))?;
-            return Ok(());
-        };
-        let transaction = self.connection.begin().await.map_err(database)?;
-        transaction
-            .execute(&insert)
-            .await
-            .map_err(|err| user_insert_error(err, backend))?;
-        insert_key(&transaction, key).await?;
-        transaction.commit().await.map_err(database)
+            insert_key(&transaction, key).await?;
+            transaction.commit().await.map_err(database)
+        })
+        .await
     }
 
     async fn update_user_attributes<P: Serialize + Sync>(
@@ -154,80 +159,89 @@ where
         user_id: &str,
         patch: &P,
     ) -> Result<UserRow<A>> {
-        if !self.columns.can_hold_user_id(user_id) {
-            return Err(Error::InvalidUserId);
-        }
-        let changes = attributes::to_columns(patch)?;
-        // MySQL has no UPDATE … RETURNING: the update and the read share a transaction so the
-        // row returned is the row written.
-        let transaction = self.connection.begin().await.map_err(database)?;
-        if !changes.is_empty() {
-            let mut update = Query::update();
-            update
-                .table(user::Entity)
-                .values(
-                    changes
-                        .into_iter()
-                        .map(|(column, value)| (column.into_iden(), value)),
-                )
-                .and_where(user::Column::Id.eq(user_id));
-            transaction.execute(&update).await.map_err(database)?;
-        }
-        let user = select_user(&transaction, user_id)
-            .await?
-            .ok_or(Error::InvalidUserId)?;
-        transaction.commit().await.map_err(database)?;
-        Ok(user)
+        retry_deadlocks(|| async {
+            if !self.columns.can_hold_user_id(user_id) {
+                return Err(Error::InvalidUserId);
+            }
+            let changes = attributes::to_columns(patch)?;
+            // MySQL has no UPDATE … RETURNING: the update and the read share a transaction so the
+            // row returned is the row written.
+            let transaction = self.connection.begin().await.map_err(database)?;
+            if !changes.is_empty() {
+                let mut update = Query::update();
+                update
+                    .table(user::Entity)
+                    .values(
+                        changes
+                            .into_iter()
+                            .map(|(column, value)| (column.into_iden(), value)),
+                    )
+                    .and_where(user::Column::Id.eq(user_id));
+                transaction.execute(&update).await.map_err(database)?;
+            }
+            let user = select_user(&transaction, user_id)
+                .await?
+                .ok_or(Error::InvalidUserId)?;
+            transaction.commit().await.map_err(database)?;
+            Ok(user)
+        })
+        .await
     }
 
     async fn delete_user(&self, user_id: &str) -> Result<()> {
-        if !self.columns.can_hold_user_id(user_id) {
-            return Ok(());
-        }
-        user::Entity::delete_by_id(user_id)
-            .exec(&self.connection)
-            .await
-            .map_err(database)?;
-        Ok(())
+        retry_deadlocks(|| async {
+            if !self.columns.can_hold_user_id(user_id) {
+                return Ok(());
+            }
+            user::Entity::delete_by_id(user_id)
+                .exec(&self.connection)
+                .await
+                .map_err(database)?;
+            Ok(())
+        })
+        .await
     }
 
     async fn delete_user_with_sessions_and_keys(&self, user_id: &str) -> Result<()> {
-        if !self.columns.can_hold_user_id(user_id) {
-            return Ok(());
-        }
-        let transaction = self.connection.begin().await.map_err(database)?;
-        // Locking the user first makes a concurrent `set_session`/`set_key` for it wait for us
-        // and then fail its foreign-key check, instead of slipping a row in between our deletes
-        // and making the last one fail. (SQLite writers are serialised anyway.)
-        let lock = Query::select()
-            .column(user::Column::Id)
-            .from(user::Entity)
-            .and_where(user::Column::Id.eq(user_id))
-            .lock(LockType::Update)
-            .to_owned();
-        if transaction
-            .query_one(&lock)
-            .await
-            .map_err(database)?
-            .is_none()
-        {
-            return Ok(());
-        }
-        session::Entity::delete_many()
-            .filter(session::Column::UserId.eq(user_id))
-            .exec(&transaction)
-            .await
-            .map_err(database)?;
-        key::Entity::delete_many()
-            .filter(key::Column::UserId.eq(user_id))
-            .exec(&transaction)
-            .await
-            .map_err(database)?;
-        user::Entity::delete_by_id(user_id)
-            .exec(&transaction)
-            .await
-            .map_err(database)?;
-        transaction.commit().await.map_err(database)
+        retry_deadlocks(|| async {
+            if !self.columns.can_hold_user_id(user_id) {
+                return Ok(());
+            }
+            let transaction = self.connection.begin().await.map_err(database)?;
+            // Locking the user first makes a concurrent `set_session`/`set_key` for it wait for us
+            // and then fail its foreign-key check, instead of slipping a row in between our deletes
+            // and making the last one fail. (SQLite writers are serialised anyway.)
+            let lock = Query::select()
+                .column(user::Column::Id)
+                .from(user::Entity)
+                .and_where(user::Column::Id.eq(user_id))
+                .lock(LockType::Update)
+                .to_owned();
+            if transaction
+                .query_one(&lock)
+                .await
+                .map_err(database)?
+                .is_none()
+            {
+                return Ok(());
+            }
+            session::Entity::delete_many()
+                .filter(session::Column::UserId.eq(user_id))
+                .exec(&transaction)
+                .await
+                .map_err(database)?;
+            key::Entity::delete_many()
+                .filter(key::Column::UserId.eq(user_id))
+                .exec(&transaction)
+                .await
+                .map_err(database)?;
+            user::Entity::delete_by_id(user_id)
+                .exec(&transaction)
+                .await
+                .map_err(database)?;
+            transaction.commit().await.map_err(database)
+        })
+        .await
     }
 
     async fn get_session(&self, session_id: &str) -> Result<Option<SessionRow>> {
@@ -254,72 +268,87 @@ where
     }
 
     async fn set_session(&self, session: &SessionRow) -> Result<()> {
-        self.columns.check_new_session_id(&session.id)?;
-        if !self.columns.can_hold_user_id(&session.user_id) {
-            return Err(Error::InvalidUserId);
-        }
-        let row = session::ActiveModel {
-            id: Set(session.id.clone()),
-            user_id: Set(session.user_id.clone()),
-            active_expires: Set(session.active_expires.into()),
-            idle_expires: Set(session.idle_expires.into()),
-        };
-        session::Entity::insert(row)
-            .exec_without_returning(&self.connection)
-            .await
-            .map_err(|err| insert_error(err, Error::DuplicateSessionId))?;
-        Ok(())
+        retry_deadlocks(|| async {
+            self.columns.check_new_session_id(&session.id)?;
+            if !self.columns.can_hold_user_id(&session.user_id) {
+                return Err(Error::InvalidUserId);
+            }
+            let row = session::ActiveModel {
+                id: Set(session.id.clone()),
+                user_id: Set(session.user_id.clone()),
+                active_expires: Set(session.active_expires.into()),
+                idle_expires: Set(session.idle_expires.into()),
+            };
+            session::Entity::insert(row)
+                .exec_without_returning(&self.connection)
+                .await
+                .map_err(|err| insert_error(err, Error::DuplicateSessionId))?;
+            Ok(())
+        })
+        .await
     }
 
     async fn delete_sessions(&self, session_ids: &[&str]) -> Result<u64> {
-        let ids = session_ids
-            .iter()
-            .filter(|id| self.columns.can_hold_session_id(id))
-            .copied();
-        let ids: Vec<&str> = ids.collect();
-        if ids.is_empty() {
-            return Ok(0);
-        }
-        let deleted = session::Entity::delete_many()
-            .filter(session::Column::Id.is_in(ids))
-            .exec(&self.connection)
-            .await
-            .map_err(database)?;
-        Ok(deleted.rows_affected)
+        retry_deadlocks(|| async {
+            let ids = session_ids
+                .iter()
+                .filter(|id| self.columns.can_hold_session_id(id))
+                .copied();
+            let ids: Vec<&str> = ids.collect();
+            if ids.is_empty() {
+                return Ok(0);
+            }
+            let deleted = session::Entity::delete_many()
+                .filter(session::Column::Id.is_in(ids))
+                .exec(&self.connection)
+                .await
+                .map_err(database)?;
+            Ok(deleted.rows_affected)
+        })
+        .await
     }
 
     async fn delete_sessions_by_user_id(&self, user_id: &str) -> Result<()> {
-        if !self.columns.can_hold_user_id(user_id) {
-            return Ok(());
-        }
-        session::Entity::delete_many()
-            .filter(session::Column::UserId.eq(user_id))
-            .exec(&self.connection)
-            .await
-            .map_err(database)?;
-        Ok(())
+        retry_deadlocks(|| async {
+            if !self.columns.can_hold_user_id(user_id) {
+                return Ok(());
+            }
+            session::Entity::delete_many()
+                .filter(session::Column::UserId.eq(user_id))
+                .exec(&self.connection)
+                .await
+                .map_err(database)?;
+            Ok(())
+        })
+        .await
     }
 
     async fn delete_dead_sessions_by_user_id(&self, user_id: &str, now: i64) -> Result<u64> {
-        if !self.columns.can_hold_user_id(user_id) {
-            return Ok(0);
-        }
-        let deleted = session::Entity::delete_many()
-            .filter(session::Column::UserId.eq(user_id))
-            .filter(session::Column::IdleExpires.lt(now))
-            .exec(&self.connection)
-            .await
-            .map_err(database)?;
-        Ok(deleted.rows_affected)
+        retry_deadlocks(|| async {
+            if !self.columns.can_hold_user_id(user_id) {
+                return Ok(0);
+            }
+            let deleted = session::Entity::delete_many()
+                .filter(session::Column::UserId.eq(user_id))
+                .filter(session::Column::IdleExpires.lt(now))
+                .exec(&self.connection)
+                .await
+                .map_err(database)?;
+            Ok(deleted.rows_affected)
+        })
+        .await
     }
 
     async fn delete_expired_sessions(&self, now: i64) -> Result<u64> {
-        let deleted = session::Entity::delete_many()
-            .filter(session::Column::IdleExpires.lt(now))
-            .exec(&self.connection)
-            .await
-            .map_err(database)?;
-        Ok(deleted.rows_affected)
+        retry_deadlocks(|| async {
+            let deleted = session::Entity::delete_many()
+                .filter(session::Column::IdleExpires.lt(now))
+                .exec(&self.connection)
+                .await
+                .map_err(database)?;
+            Ok(deleted.rows_affected)
+        })
+        .await
     }
 
     async fn get_session_and_user(
@@ -381,11 +410,14 @@ where
     }
 
     async fn set_key(&self, key: &KeyRow) -> Result<()> {
-        self.check_new_key(key)?;
-        if !self.columns.can_hold_user_id(&key.user_id) {
-            return Err(Error::InvalidUserId);
-        }
-        insert_key(&self.connection, key).await
+        retry_deadlocks(|| async {
+            self.check_new_key(key)?;
+            if !self.columns.can_hold_user_id(&key.user_id) {
+                return Err(Error::InvalidUserId);
+            }
+            insert_key(&self.connection, key).await
+        })
+        .await
     }
 
     async fn update_key_password(
@@ -393,50 +425,59 @@ where
         key_id: &str,
         hashed_password: Option<&str>,
     ) -> Result<KeyRow> {
-        if !self.columns.can_hold_key_id(key_id) {
-            return Err(Error::InvalidKeyId);
-        }
-        self.columns.check_hashed_password(hashed_password)?;
-        // As for user attributes: no UPDATE … RETURNING on MySQL, so one transaction.
-        let transaction = self.connection.begin().await.map_err(database)?;
-        key::Entity::update_many()
-            .col_expr(key::Column::HashedPassword, Expr::val(hashed_password))
-            .filter(key::Column::Id.eq(key_id))
-            .exec(&transaction)
-            .await
-            .map_err(database)?;
-        let key = key::Entity::find_by_id(key_id)
-            .one(&transaction)
-            .await
-            .map_err(database)?
-            .ok_or(Error::InvalidKeyId)?;
-        transaction.commit().await.map_err(database)?;
-        Ok(key_row(key))
+        retry_deadlocks(|| async {
+            if !self.columns.can_hold_key_id(key_id) {
+                return Err(Error::InvalidKeyId);
+            }
+            self.columns.check_hashed_password(hashed_password)?;
+            // As for user attributes: no UPDATE … RETURNING on MySQL, so one transaction.
+            let transaction = self.connection.begin().await.map_err(database)?;
+            key::Entity::update_many()
+                .col_expr(key::Column::HashedPassword, Expr::val(hashed_password))
+                .filter(key::Column::Id.eq(key_id))
+                .exec(&transaction)
+                .await
+                .map_err(database)?;
+            let key = key::Entity::find_by_id(key_id)
+                .one(&transaction)
+                .await
+                .map_err(database)?
+                .ok_or(Error::InvalidKeyId)?;
+            transaction.commit().await.map_err(database)?;
+            Ok(key_row(key))
+        })
+        .await
     }
 
     async fn delete_non_primary_key(&self, key_id: &str) -> Result<()> {
-        if !self.columns.can_hold_key_id(key_id) {
-            return Ok(());
-        }
-        key::Entity::delete_many()
-            .filter(key::Column::Id.eq(key_id))
-            .filter(key::Column::Primary.eq(false))
-            .exec(&self.connection)
-            .await
-            .map_err(database)?;
-        Ok(())
+        retry_deadlocks(|| async {
+            if !self.columns.can_hold_key_id(key_id) {
+                return Ok(());
+            }
+            key::Entity::delete_many()
+                .filter(key::Column::Id.eq(key_id))
+                .filter(key::Column::Primary.eq(false))
+                .exec(&self.connection)
+                .await
+                .map_err(database)?;
+            Ok(())
+        })
+        .await
     }
 
     async fn delete_keys_by_user_id(&self, user_id: &str) -> Result<()> {
-        if !self.columns.can_hold_user_id(user_id) {
-            return Ok(());
-        }
-        key::Entity::delete_many()
-            .filter(key::Column::UserId.eq(user_id))
-            .exec(&self.connection)
-            .await
-            .map_err(database)?;
-        Ok(())
+        retry_deadlocks(|| async {
+            if !self.columns.can_hold_user_id(user_id) {
+                return Ok(());
+            }
+            key::Entity::delete_many()
+                .filter(key::Column::UserId.eq(user_id))
+                .exec(&self.connection)
+                .await
+                .map_err(database)?;
+            Ok(())
+        })
+        .await
     }
 }
 

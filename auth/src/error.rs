@@ -44,6 +44,9 @@ pub enum Error {
     /// The password hasher failed (bad parameters, a malformed stored hash, a lost worker thread).
     #[error("password hashing failed: {0}")]
     Hashing(String),
+    /// The operating system's random source failed.
+    #[error("random source: {0}")]
+    Random(String),
     /// The key given to `set_user` belongs to another user than the one being created.
     #[error("the key belongs to user {key_user_id}, not to the new user {user_id}")]
     KeyBelongsToAnotherUser {

@@ -1,0 +1,48 @@
+//! Deadlock victims are run again.
+//!
+//! InnoDB takes locks on parent rows for foreign-key checks and on index gaps for deletes, so
+//! concurrent writes to one user's rows (creating a session while the user is being deleted)
+//! can deadlock; PostgreSQL can too, more rarely. The database then aborts one statement and
+//! asks for a retry, which is safe here because every retried attempt is a whole statement or a
+//! whole transaction.
+
+use std::future::Future;
+
+use lucia_sea_orm_auth::{Error, Result};
+use sea_orm::{DbErr, RuntimeErr};
+
+/// How many times a write is attempted before its deadlock error is returned.
+const ATTEMPTS: usize = 5;
+
+/// SQLSTATEs of a transaction the server rolled back to break a deadlock: serialization
+/// failure (MySQL's deadlock, error 1213) and PostgreSQL's deadlock_detected.
+const DEADLOCK_STATES: [&str; 2] = ["40001", "40P01"];
+
+/// Runs `attempt` until it does not fail with a deadlock, at most [`ATTEMPTS`] times.
+pub(crate) async fn retry_deadlocks<T, F, Fut>(mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let mut attempts = 1;
+    loop {
+        match attempt().await {
+            Err(err) if attempts < ATTEMPTS && is_deadlock(&err) => attempts += 1,
+            outcome => return outcome,
+        }
+    }
+}
+
+fn is_deadlock(err: &Error) -> bool {
+    let Error::Database(source) = err else {
+        return false;
+    };
+    let Some(DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx))) =
+        source.downcast_ref::<DbErr>()
+    else {
+        return false;
+    };
+    sqlx.as_database_error()
+        .and_then(|database| database.code())
+        .is_some_and(|code| DEADLOCK_STATES.contains(&code.as_ref()))
+}

@@ -1,0 +1,480 @@
+//! The lifecycle of users, keys and sessions over any [`Adapter`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::task::JoinHandle;
+
+use crate::clock::{Clock, SystemClock};
+use crate::id::{IdGenerator, RandomSessionId, RandomUuid};
+use crate::key::{Key, NewKey, key_id};
+use crate::password::{PasswordHasher, Verified};
+use crate::session::{Session, SessionState, millis};
+use crate::{Adapter, Error, KeyRow, Result, SessionRow, UserRow};
+
+/// The default active period of a session: 1 day.
+pub const DEFAULT_ACTIVE_PERIOD: Duration = Duration::from_secs(24 * 60 * 60);
+/// The default idle period of a session, after its active period: 14 days.
+pub const DEFAULT_IDLE_PERIOD: Duration = Duration::from_secs(14 * 24 * 60 * 60);
+
+/// Users, keys and sessions, Lucia's way, stored by an [`Adapter`].
+///
+/// Cheap to clone (the configuration is shared); it holds no state of its own besides that
+/// configuration, so any number of application instances can share one database.
+pub struct Auth<D> {
+    inner: Arc<Inner<D>>,
+}
+
+struct Inner<D> {
+    adapter: D,
+    active_period: i64,
+    idle_period: i64,
+    session_ids: Box<dyn IdGenerator>,
+    user_ids: Box<dyn IdGenerator>,
+    hasher: PasswordHasher,
+    clock: Box<dyn Clock>,
+}
+
+impl<D> Clone for Auth<D> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+/// Configures an [`Auth`]; every setting has a default.
+#[must_use]
+pub struct AuthBuilder<D> {
+    adapter: D,
+    active_period: Duration,
+    idle_period: Duration,
+    session_ids: Box<dyn IdGenerator>,
+    user_ids: Box<dyn IdGenerator>,
+    hasher: PasswordHasher,
+    clock: Box<dyn Clock>,
+}
+
+impl<D: Adapter> AuthBuilder<D> {
+    /// How long a new session stays active: [`DEFAULT_ACTIVE_PERIOD`] unless set.
+    pub fn active_period(mut self, period: Duration) -> Self {
+        self.active_period = period;
+        self
+    }
+
+    /// How long a session stays usable after its active period, being renewed when used:
+    /// [`DEFAULT_IDLE_PERIOD`] unless set.
+    pub fn idle_period(mut self, period: Duration) -> Self {
+        self.idle_period = period;
+        self
+    }
+
+    /// How session ids are made: [`RandomSessionId`] (40 random alphanumerics) unless set.
+    pub fn session_id_generator(mut self, generator: impl IdGenerator + 'static) -> Self {
+        self.session_ids = Box::new(generator);
+        self
+    }
+
+    /// How user ids are made: [`RandomUuid`] unless set. On PostgreSQL they must be UUIDs.
+    pub fn user_id_generator(mut self, generator: impl IdGenerator + 'static) -> Self {
+        self.user_ids = Box::new(generator);
+        self
+    }
+
+    /// How passwords are hashed and checked: [`PasswordHasher::default`] (argon2id at OWASP's
+    /// cost, old hashes upgraded on sign-in) unless set.
+    pub fn password_hasher(mut self, hasher: PasswordHasher) -> Self {
+        self.hasher = hasher;
+        self
+    }
+
+    /// Where the time comes from: [`SystemClock`] unless set.
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Box::new(clock);
+        self
+    }
+
+    /// The configured [`Auth`].
+    pub fn build(self) -> Auth<D> {
+        Auth {
+            inner: Arc::new(Inner {
+                adapter: self.adapter,
+                active_period: millis(self.active_period),
+                idle_period: millis(self.idle_period),
+                session_ids: self.session_ids,
+                user_ids: self.user_ids,
+                hasher: self.hasher,
+                clock: self.clock,
+            }),
+        }
+    }
+}
+
+impl<D: Adapter> Auth<D> {
+    /// A builder over `adapter` with every setting at its default.
+    pub fn builder(adapter: D) -> AuthBuilder<D> {
+        AuthBuilder {
+            adapter,
+            active_period: DEFAULT_ACTIVE_PERIOD,
+            idle_period: DEFAULT_IDLE_PERIOD,
+            session_ids: Box::new(RandomSessionId),
+            user_ids: Box::new(RandomUuid),
+            hasher: PasswordHasher::default(),
+            clock: Box::new(SystemClock),
+        }
+    }
+
+    /// The adapter, for what the lifecycle does not cover.
+    pub fn adapter(&self) -> &D {
+        &self.inner.adapter
+    }
+
+    fn now(&self) -> i64 {
+        self.inner.clock.now_millis()
+    }
+
+    // Users
+
+    /// Creates a user with these attributes and, in the same transaction, its primary key.
+    ///
+    /// Errors: [`Error::DuplicateKeyId`], [`Error::InvalidProviderId`],
+    /// [`Error::PasswordTooLong`]; nothing is stored on error.
+    pub async fn create_user(
+        &self,
+        attributes: D::Attributes,
+        primary_key: Option<NewKey<'_>>,
+    ) -> Result<UserRow<D::Attributes>> {
+        let id = self.inner.user_ids.generate()?;
+        let key = match primary_key {
+            Some(key) => Some(self.key_row(&id, key, true).await?),
+            None => None,
+        };
+        let user = UserRow { id, attributes };
+        self.inner.adapter.set_user(&user, key.as_ref()).await?;
+        Ok(user)
+    }
+
+    /// The user with this id. Errors: [`Error::InvalidUserId`].
+    pub async fn get_user(&self, user_id: &str) -> Result<UserRow<D::Attributes>> {
+        self.inner
+            .adapter
+            .get_user(user_id)
+            .await?
+            .ok_or(Error::InvalidUserId)
+    }
+
+    /// Changes the attributes named by `patch`'s fields and returns the user.
+    /// Errors: [`Error::InvalidUserId`].
+    pub async fn update_user_attributes<P: Serialize + Sync>(
+        &self,
+        user_id: &str,
+        patch: &P,
+    ) -> Result<UserRow<D::Attributes>> {
+        self.inner
+            .adapter
+            .update_user_attributes(user_id, patch)
+            .await
+    }
+
+    /// Deletes the user with its sessions and keys, in one transaction; no-op for an unknown id.
+    pub async fn delete_user(&self, user_id: &str) -> Result<()> {
+        self.inner
+            .adapter
+            .delete_user_with_sessions_and_keys(user_id)
+            .await
+    }
+
+    // Keys
+
+    async fn key_row(&self, user_id: &str, key: NewKey<'_>, primary: bool) -> Result<KeyRow> {
+        let id = key_id(key.provider_id, key.provider_user_id)?;
+        let hashed_password = match key.password {
+            Some(password) => self.inner.hasher.hash(password).await?,
+            None => None,
+        };
+        Ok(KeyRow {
+            id,
+            user_id: user_id.to_owned(),
+            primary,
+            hashed_password,
+        })
+    }
+
+    /// Adds a (non-primary) key to a user.
+    ///
+    /// Errors: [`Error::InvalidUserId`], [`Error::DuplicateKeyId`],
+    /// [`Error::InvalidProviderId`], [`Error::PasswordTooLong`].
+    pub async fn create_key(&self, user_id: &str, key: NewKey<'_>) -> Result<Key> {
+        let row = self.key_row(user_id, key, false).await?;
+        self.inner.adapter.set_key(&row).await?;
+        Ok(Key::from_row(&row))
+    }
+
+    /// The key `provider_id:provider_user_id`. Errors: [`Error::InvalidKeyId`].
+    pub async fn get_key(&self, provider_id: &str, provider_user_id: &str) -> Result<Key> {
+        let id = key_id(provider_id, provider_user_id)?;
+        let row = self
+            .inner
+            .adapter
+            .get_key(&id)
+            .await?
+            .ok_or(Error::InvalidKeyId)?;
+        Ok(Key::from_row(&row))
+    }
+
+    /// Every key of the user (none for an unknown user).
+    pub async fn get_user_keys(&self, user_id: &str) -> Result<Vec<Key>> {
+        let rows = self.inner.adapter.get_keys_by_user_id(user_id).await?;
+        Ok(rows.iter().map(Key::from_row).collect())
+    }
+
+    /// Signs in with a key: checks the password (an empty one means none) and returns the key.
+    ///
+    /// A key with a password needs the right one; a key without needs none. A password that
+    /// matches a hash in an older format or at a lower cost is rehashed, if the hasher says so.
+    /// An unknown key costs the same hashing as a wrong password, so timing does not tell which
+    /// keys exist.
+    ///
+    /// Errors: [`Error::InvalidKeyId`], [`Error::InvalidPassword`],
+    /// [`Error::OutdatedPassword`] (a bcrypt hash: the user must reset the password).
+    pub async fn use_key(
+        &self,
+        provider_id: &str,
+        provider_user_id: &str,
+        password: Option<&str>,
+    ) -> Result<Key> {
+        let password = password.filter(|password| !password.is_empty());
+        let id = key_id(provider_id, provider_user_id)?;
+        let hasher = &self.inner.hasher;
+        let Some(row) = self.inner.adapter.get_key(&id).await? else {
+            if let Some(password) = password {
+                hasher.verify_dummy(password).await?;
+            }
+            return Err(Error::InvalidKeyId);
+        };
+        match (row.hashed_password.as_deref(), password) {
+            (None, None) => {}
+            (Some(_), None) => return Err(Error::InvalidPassword),
+            (None, Some(password)) => {
+                hasher.verify_dummy(password).await?;
+                return Err(Error::InvalidPassword);
+            }
+            (Some(hash), Some(password)) => match hasher.verify(password, hash).await? {
+                Verified::Mismatch => return Err(Error::InvalidPassword),
+                Verified::Match { rehash } => {
+                    if rehash {
+                        self.rehash(&row, password).await;
+                    }
+                }
+            },
+        }
+        Ok(Key::from_row(&row))
+    }
+
+    /// Replaces a hash that verified but is outdated. The sign-in has already succeeded, so a
+    /// failure here is logged, not returned: the old hash still works next time.
+    async fn rehash(&self, row: &KeyRow, password: &str) {
+        let rehashed = match self.inner.hasher.hash(password).await {
+            Ok(hash) => {
+                self.inner
+                    .adapter
+                    .update_key_password(&row.id, hash.as_deref())
+                    .await
+            }
+            Err(err) => Err(err),
+        };
+        if let Err(err) = rehashed {
+            let provider_id = Key::from_row(row).provider_id;
+            tracing::warn!(%provider_id, user_id = %row.user_id, error = %err, "password rehash failed");
+        }
+    }
+
+    /// Sets the key's password (`None` or empty removes it) and returns the key.
+    ///
+    /// Errors: [`Error::InvalidKeyId`], [`Error::PasswordTooLong`].
+    pub async fn update_key_password(
+        &self,
+        provider_id: &str,
+        provider_user_id: &str,
+        password: Option<&str>,
+    ) -> Result<Key> {
+        let id = key_id(provider_id, provider_user_id)?;
+        let hashed_password = match password {
+            Some(password) => self.inner.hasher.hash(password).await?,
+            None => None,
+        };
+        let row = self
+            .inner
+            .adapter
+            .update_key_password(&id, hashed_password.as_deref())
+            .await?;
+        Ok(Key::from_row(&row))
+    }
+
+    /// Deletes a key unless it is the user's primary key (which goes only with the user).
+    pub async fn delete_key(&self, provider_id: &str, provider_user_id: &str) -> Result<()> {
+        let id = key_id(provider_id, provider_user_id)?;
+        self.inner.adapter.delete_non_primary_key(&id).await
+    }
+
+    // Sessions
+
+    /// Creates a session for the user, active for the active period and then idle for the idle
+    /// period, and deletes the user's dead sessions.
+    ///
+    /// Errors: [`Error::InvalidUserId`].
+    pub async fn create_session(&self, user_id: &str) -> Result<Session> {
+        let now = self.now();
+        let active_expires = now.saturating_add(self.inner.active_period);
+        let row = SessionRow {
+            id: self.inner.session_ids.generate()?,
+            user_id: user_id.to_owned(),
+            active_expires,
+            idle_expires: active_expires.saturating_add(self.inner.idle_period),
+        };
+        self.inner.adapter.set_session(&row).await?;
+        self.inner
+            .adapter
+            .delete_dead_sessions_by_user_id(user_id, now)
+            .await?;
+        Ok(Session::from_row(row, SessionState::Active, true))
+    }
+
+    /// The live session with this id, as it is (never renewed).
+    ///
+    /// Errors: [`Error::InvalidSessionId`] for an unknown, malformed or dead id (a dead session
+    /// is deleted).
+    pub async fn get_session(&self, session_id: &str) -> Result<Session> {
+        if !self.inner.session_ids.is_well_formed(session_id) {
+            return Err(Error::InvalidSessionId);
+        }
+        let row = self.inner.adapter.get_session(session_id).await?;
+        self.live(row.ok_or(Error::InvalidSessionId)?).await
+    }
+
+    /// The live session with this id; an idle one is replaced by a fresh session (check
+    /// [`Session::fresh`] and send the new id) and invalidated.
+    ///
+    /// Errors: [`Error::InvalidSessionId`].
+    pub async fn validate_session(&self, session_id: &str) -> Result<Session> {
+        let session = self.get_session(session_id).await?;
+        self.renew_if_idle(session).await
+    }
+
+    /// [`validate_session`](Self::validate_session) and the session's user, read together in one
+    /// round trip (two more for a renewal).
+    ///
+    /// Errors: [`Error::InvalidSessionId`].
+    pub async fn validate_session_user(
+        &self,
+        session_id: &str,
+    ) -> Result<(Session, UserRow<D::Attributes>)> {
+        if !self.inner.session_ids.is_well_formed(session_id) {
+            return Err(Error::InvalidSessionId);
+        }
+        let (row, user) = self
+            .inner
+            .adapter
+            .get_session_and_user(session_id)
+            .await?
+            .ok_or(Error::InvalidSessionId)?;
+        let session = self.live(row).await?;
+        Ok((self.renew_if_idle(session).await?, user))
+    }
+
+    /// Replaces a live session by a fresh one for the same user and invalidates it.
+    ///
+    /// Errors: [`Error::InvalidSessionId`].
+    pub async fn renew_session(&self, session_id: &str) -> Result<Session> {
+        let session = self.get_session(session_id).await?;
+        self.renew(&session).await
+    }
+
+    /// Deletes the session; no-op for an unknown id.
+    pub async fn invalidate_session(&self, session_id: &str) -> Result<()> {
+        self.inner
+            .adapter
+            .delete_sessions(&[session_id])
+            .await
+            .map(drop)
+    }
+
+    /// Deletes every session of the user.
+    pub async fn invalidate_all_user_sessions(&self, user_id: &str) -> Result<()> {
+        self.inner.adapter.delete_sessions_by_user_id(user_id).await
+    }
+
+    /// The user's live sessions.
+    pub async fn get_user_sessions(&self, user_id: &str) -> Result<Vec<Session>> {
+        let now = self.now();
+        let rows = self.inner.adapter.get_sessions_by_user_id(user_id).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(
+                |row| match SessionState::at(now, row.active_expires, row.idle_expires) {
+                    SessionState::Dead => None,
+                    state => Some(Session::from_row(row, state, false)),
+                },
+            )
+            .collect())
+    }
+
+    /// Deletes the user's dead sessions and returns how many there were.
+    pub async fn delete_dead_user_sessions(&self, user_id: &str) -> Result<u64> {
+        self.inner
+            .adapter
+            .delete_dead_sessions_by_user_id(user_id, self.now())
+            .await
+    }
+
+    /// Deletes every dead session of every user and returns how many there were.
+    pub async fn delete_expired_sessions(&self) -> Result<u64> {
+        self.inner.adapter.delete_expired_sessions(self.now()).await
+    }
+
+    /// Runs [`delete_expired_sessions`](Self::delete_expired_sessions) now and then every
+    /// `period` on the tokio runtime, until the returned task is aborted. Failures are logged
+    /// and retried at the next tick.
+    pub fn spawn_expired_session_cleanup(&self, period: Duration) -> JoinHandle<()>
+    where
+        D: 'static,
+    {
+        let auth = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(period);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                match auth.delete_expired_sessions().await {
+                    Ok(deleted) => tracing::debug!(deleted, "expired sessions deleted"),
+                    Err(err) => tracing::warn!(error = %err, "expired session cleanup failed"),
+                }
+            }
+        })
+    }
+
+    /// `row` as a live session, or [`Error::InvalidSessionId`] (after deleting it) if dead.
+    async fn live(&self, row: SessionRow) -> Result<Session> {
+        match SessionState::at(self.now(), row.active_expires, row.idle_expires) {
+            SessionState::Dead => {
+                self.inner.adapter.delete_sessions(&[&row.id]).await?;
+                Err(Error::InvalidSessionId)
+            }
+            state => Ok(Session::from_row(row, state, false)),
+        }
+    }
+
+    async fn renew_if_idle(&self, session: Session) -> Result<Session> {
+        match session.state {
+            SessionState::Idle => self.renew(&session).await,
+            _ => Ok(session),
+        }
+    }
+
+    async fn renew(&self, session: &Session) -> Result<Session> {
+        let renewed = self.create_session(&session.user_id).await?;
+        self.inner.adapter.delete_sessions(&[&session.id]).await?;
+        Ok(renewed)
+    }
+}
