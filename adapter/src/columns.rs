@@ -1,89 +1,97 @@
-//! What each database's columns can hold, checked before a statement is sent so that an id that
-//! cannot be stored is a typed error (or a missing row) instead of a truncation or a driver error.
+//! What each database's columns can hold, checked before a statement is sent, so that a value
+//! that cannot be stored is a typed error (or, when looked up, a missing row) instead of a
+//! truncation or a driver error, and every database accepts the same values.
 
-use lucia_sea_orm_auth::{Error, Result};
+use lucia_sea_orm_auth::{Error, Result, ValueProblem};
 use sea_orm::DbBackend;
 
-/// The limits of the columns written by [`lucia_sea_orm_migration`] on one database.
+/// The string columns the adapter writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Column {
+    UserId,
+    SessionId,
+    KeyId,
+    HashedPassword,
+}
+
+impl Column {
+    fn name(self) -> &'static str {
+        match self {
+            Column::UserId => "user.id",
+            Column::SessionId => "session.id",
+            Column::KeyId => "key.id",
+            Column::HashedPassword => "key.hashed_password",
+        }
+    }
+
+    /// The `VARCHAR` length on MySQL and SQLite. SQLite does not enforce it, so we do, to keep
+    /// rows portable between the two.
+    fn max_chars(self) -> usize {
+        match self {
+            Column::UserId => 36,
+            Column::SessionId => 127,
+            Column::KeyId | Column::HashedPassword => 255,
+        }
+    }
+}
+
+/// The columns of one database.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Columns {
     backend: DbBackend,
 }
-
-// VARCHAR lengths on MySQL and SQLite; SQLite does not enforce them, so we do, to keep rows
-// portable between the two.
-const USER_ID_CHARS: usize = 36;
-const SESSION_ID_CHARS: usize = 127;
-const KEY_ID_CHARS: usize = 255;
-const HASHED_PASSWORD_CHARS: usize = 255;
 
 impl Columns {
     pub(crate) fn new(backend: DbBackend) -> Self {
         Self { backend }
     }
 
-    fn is_postgres(self) -> bool {
-        self.backend == DbBackend::Postgres
-    }
-
-    /// Whether a user with this id can exist at all on this database.
-    pub(crate) fn can_hold_user_id(self, user_id: &str) -> bool {
-        if self.is_postgres() {
-            uuid::Uuid::try_parse(user_id).is_ok()
-        } else {
-            fits(user_id, USER_ID_CHARS)
+    fn problem(self, column: Column, value: &str) -> Option<ValueProblem> {
+        if value.is_empty() && column != Column::HashedPassword {
+            return Some(ValueProblem::Empty);
         }
-    }
-
-    pub(crate) fn can_hold_session_id(self, session_id: &str) -> bool {
-        self.is_postgres() || fits(session_id, SESSION_ID_CHARS)
-    }
-
-    pub(crate) fn can_hold_key_id(self, key_id: &str) -> bool {
-        self.is_postgres() || fits(key_id, KEY_ID_CHARS)
-    }
-
-    /// Checks a user id about to be stored as a new user's.
-    pub(crate) fn check_new_user_id(self, user_id: &str) -> Result<()> {
-        if self.is_postgres() && !self.can_hold_user_id(user_id) {
-            return Err(Error::UserIdNotUuid);
+        if value.contains('\0') {
+            return Some(ValueProblem::ContainsNul);
         }
-        check_len(user_id, "user.id", USER_ID_CHARS)
-    }
-
-    pub(crate) fn check_new_session_id(self, session_id: &str) -> Result<()> {
-        if self.is_postgres() {
-            return Ok(());
-        }
-        check_len(session_id, "session.id", SESSION_ID_CHARS)
-    }
-
-    pub(crate) fn check_new_key_id(self, key_id: &str) -> Result<()> {
-        if self.is_postgres() {
-            return Ok(());
-        }
-        check_len(key_id, "key.id", KEY_ID_CHARS)
-    }
-
-    pub(crate) fn check_hashed_password(self, hashed_password: Option<&str>) -> Result<()> {
-        match hashed_password {
-            Some(hash) if !self.is_postgres() => {
-                check_len(hash, "key.hashed_password", HASHED_PASSWORD_CHARS)
+        match (self.backend, column) {
+            (DbBackend::Postgres, Column::UserId) => uuid::Uuid::try_parse(value)
+                .is_err()
+                .then_some(ValueProblem::NotUuid),
+            // TEXT columns.
+            (DbBackend::Postgres, _) => None,
+            _ => {
+                let max_chars = column.max_chars();
+                // The byte length bounds the character count: the cheap test settles most ids.
+                let fits = value.len() <= max_chars || value.chars().count() <= max_chars;
+                (!fits).then_some(ValueProblem::TooLong { max_chars })
             }
-            _ => Ok(()),
         }
     }
-}
 
-fn fits(value: &str, max_chars: usize) -> bool {
-    // Byte length bounds character count from above: the cheap test settles almost every id.
-    value.len() <= max_chars || value.chars().count() <= max_chars
-}
+    /// Whether a row with `value` in `column` can exist at all on this database.
+    pub(crate) fn can_hold(self, column: Column, value: &str) -> bool {
+        self.problem(column, value).is_none()
+    }
 
-fn check_len(value: &str, column: &'static str, max_chars: usize) -> Result<()> {
-    if fits(value, max_chars) {
+    /// Checks a value about to be written to `column`.
+    pub(crate) fn check(self, column: Column, value: &str) -> Result<()> {
+        match self.problem(column, value) {
+            None => Ok(()),
+            Some(problem) => Err(Error::InvalidValue {
+                column: column.name(),
+                problem,
+            }),
+        }
+    }
+
+    /// Checks an expiry time about to be written to `session.<column>`.
+    pub(crate) fn check_expiry(self, column: &'static str, millis: i64) -> Result<()> {
+        if millis < 0 {
+            return Err(Error::InvalidValue {
+                column,
+                problem: ValueProblem::Negative,
+            });
+        }
         Ok(())
-    } else {
-        Err(Error::ValueTooLong { column, max_chars })
     }
 }

@@ -1,5 +1,5 @@
 //! The Lucia auth [`Adapter`] over SeaORM: users, sessions and keys on PostgreSQL, MySQL/MariaDB
-//! and SQLite, with the tables of [`lucia_sea_orm_migration`].
+//! and SQLite, with the tables of `lucia-sea-orm-migration`.
 //!
 //! The backend is read from the connection. The same adapter runs inside a caller's
 //! transaction: build it over a [`DatabaseExecutor`](sea_orm::DatabaseExecutor) borrowing the
@@ -55,7 +55,7 @@ use sea_orm::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::columns::Columns;
+use crate::columns::{Column, Columns};
 use crate::error::{database, insert_error, user_insert_error};
 use crate::retry::retry_deadlocks;
 
@@ -105,7 +105,7 @@ where
     type Attributes = A;
 
     async fn get_user(&self, user_id: &str) -> Result<Option<UserRow<A>>> {
-        if !self.columns.can_hold_user_id(user_id) {
+        if !self.columns.can_hold(Column::UserId, user_id) {
             return Ok(None);
         }
         select_user(&self.connection, user_id).await
@@ -113,7 +113,7 @@ where
 
     async fn set_user(&self, user: &UserRow<A>, key: Option<&KeyRow>) -> Result<()> {
         retry_deadlocks(|| async {
-            self.columns.check_new_user_id(&user.id)?;
+            self.columns.check(Column::UserId, &user.id)?;
             if let Some(key) = key {
                 if key.user_id != user.id {
                     return Err(Error::KeyBelongsToAnotherUser {
@@ -160,7 +160,7 @@ where
         patch: &P,
     ) -> Result<UserRow<A>> {
         retry_deadlocks(|| async {
-            if !self.columns.can_hold_user_id(user_id) {
+            if !self.columns.can_hold(Column::UserId, user_id) {
                 return Err(Error::InvalidUserId);
             }
             let changes = attributes::to_columns(patch)?;
@@ -190,7 +190,7 @@ where
 
     async fn delete_user(&self, user_id: &str) -> Result<()> {
         retry_deadlocks(|| async {
-            if !self.columns.can_hold_user_id(user_id) {
+            if !self.columns.can_hold(Column::UserId, user_id) {
                 return Ok(());
             }
             user::Entity::delete_by_id(user_id)
@@ -204,7 +204,7 @@ where
 
     async fn delete_user_with_sessions_and_keys(&self, user_id: &str) -> Result<()> {
         retry_deadlocks(|| async {
-            if !self.columns.can_hold_user_id(user_id) {
+            if !self.columns.can_hold(Column::UserId, user_id) {
                 return Ok(());
             }
             let transaction = self.connection.begin().await.map_err(database)?;
@@ -245,7 +245,7 @@ where
     }
 
     async fn get_session(&self, session_id: &str) -> Result<Option<SessionRow>> {
-        if !self.columns.can_hold_session_id(session_id) {
+        if !self.columns.can_hold(Column::SessionId, session_id) {
             return Ok(None);
         }
         let session = session::Entity::find_by_id(session_id)
@@ -256,7 +256,7 @@ where
     }
 
     async fn get_sessions_by_user_id(&self, user_id: &str) -> Result<Vec<SessionRow>> {
-        if !self.columns.can_hold_user_id(user_id) {
+        if !self.columns.can_hold(Column::UserId, user_id) {
             return Ok(Vec::new());
         }
         let sessions = session::Entity::find()
@@ -269,8 +269,12 @@ where
 
     async fn set_session(&self, session: &SessionRow) -> Result<()> {
         retry_deadlocks(|| async {
-            self.columns.check_new_session_id(&session.id)?;
-            if !self.columns.can_hold_user_id(&session.user_id) {
+            self.columns.check(Column::SessionId, &session.id)?;
+            self.columns
+                .check_expiry("session.active_expires", session.active_expires)?;
+            self.columns
+                .check_expiry("session.idle_expires", session.idle_expires)?;
+            if !self.columns.can_hold(Column::UserId, &session.user_id) {
                 return Err(Error::InvalidUserId);
             }
             let row = session::ActiveModel {
@@ -292,7 +296,7 @@ where
         retry_deadlocks(|| async {
             let ids = session_ids
                 .iter()
-                .filter(|id| self.columns.can_hold_session_id(id))
+                .filter(|id| self.columns.can_hold(Column::SessionId, id))
                 .copied();
             let ids: Vec<&str> = ids.collect();
             if ids.is_empty() {
@@ -310,7 +314,7 @@ where
 
     async fn delete_sessions_by_user_id(&self, user_id: &str) -> Result<()> {
         retry_deadlocks(|| async {
-            if !self.columns.can_hold_user_id(user_id) {
+            if !self.columns.can_hold(Column::UserId, user_id) {
                 return Ok(());
             }
             session::Entity::delete_many()
@@ -325,7 +329,7 @@ where
 
     async fn delete_dead_sessions_by_user_id(&self, user_id: &str, now: i64) -> Result<u64> {
         retry_deadlocks(|| async {
-            if !self.columns.can_hold_user_id(user_id) {
+            if !self.columns.can_hold(Column::UserId, user_id) {
                 return Ok(0);
             }
             let deleted = session::Entity::delete_many()
@@ -355,7 +359,7 @@ where
         &self,
         session_id: &str,
     ) -> Result<Option<(SessionRow, UserRow<A>)>> {
-        if !self.columns.can_hold_session_id(session_id) {
+        if !self.columns.can_hold(Column::SessionId, session_id) {
             return Ok(None);
         }
         let backend = self.connection.get_database_backend();
@@ -387,7 +391,7 @@ where
     }
 
     async fn get_key(&self, key_id: &str) -> Result<Option<KeyRow>> {
-        if !self.columns.can_hold_key_id(key_id) {
+        if !self.columns.can_hold(Column::KeyId, key_id) {
             return Ok(None);
         }
         let key = key::Entity::find_by_id(key_id)
@@ -398,7 +402,7 @@ where
     }
 
     async fn get_keys_by_user_id(&self, user_id: &str) -> Result<Vec<KeyRow>> {
-        if !self.columns.can_hold_user_id(user_id) {
+        if !self.columns.can_hold(Column::UserId, user_id) {
             return Ok(Vec::new());
         }
         let keys = key::Entity::find()
@@ -412,7 +416,7 @@ where
     async fn set_key(&self, key: &KeyRow) -> Result<()> {
         retry_deadlocks(|| async {
             self.check_new_key(key)?;
-            if !self.columns.can_hold_user_id(&key.user_id) {
+            if !self.columns.can_hold(Column::UserId, &key.user_id) {
                 return Err(Error::InvalidUserId);
             }
             insert_key(&self.connection, key).await
@@ -426,10 +430,12 @@ where
         hashed_password: Option<&str>,
     ) -> Result<KeyRow> {
         retry_deadlocks(|| async {
-            if !self.columns.can_hold_key_id(key_id) {
+            if !self.columns.can_hold(Column::KeyId, key_id) {
                 return Err(Error::InvalidKeyId);
             }
-            self.columns.check_hashed_password(hashed_password)?;
+            if let Some(hash) = hashed_password {
+                self.columns.check(Column::HashedPassword, hash)?;
+            }
             // As for user attributes: no UPDATE … RETURNING on MySQL, so one transaction.
             let transaction = self.connection.begin().await.map_err(database)?;
             key::Entity::update_many()
@@ -451,7 +457,7 @@ where
 
     async fn delete_non_primary_key(&self, key_id: &str) -> Result<()> {
         retry_deadlocks(|| async {
-            if !self.columns.can_hold_key_id(key_id) {
+            if !self.columns.can_hold(Column::KeyId, key_id) {
                 return Ok(());
             }
             key::Entity::delete_many()
@@ -467,7 +473,7 @@ where
 
     async fn delete_keys_by_user_id(&self, user_id: &str) -> Result<()> {
         retry_deadlocks(|| async {
-            if !self.columns.can_hold_user_id(user_id) {
+            if !self.columns.can_hold(Column::UserId, user_id) {
                 return Ok(());
             }
             key::Entity::delete_many()
@@ -483,9 +489,11 @@ where
 
 impl<A, C> SeaOrmAdapter<A, C> {
     fn check_new_key(&self, key: &KeyRow) -> Result<()> {
-        self.columns.check_new_key_id(&key.id)?;
-        self.columns
-            .check_hashed_password(key.hashed_password.as_deref())
+        self.columns.check(Column::KeyId, &key.id)?;
+        match &key.hashed_password {
+            Some(hash) => self.columns.check(Column::HashedPassword, hash),
+            None => Ok(()),
+        }
     }
 }
 

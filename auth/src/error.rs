@@ -55,18 +55,15 @@ pub enum Error {
         /// The user id the key names.
         key_user_id: String,
     },
-    /// A value is longer than its column holds on this database.
-    #[error("{column} holds at most {max_chars} characters")]
-    ValueTooLong {
+    /// A value cannot be stored in its column on this database (and could never be found
+    /// there): nothing was written.
+    #[error("{column} {problem}")]
+    InvalidValue {
         /// `table.column`.
         column: &'static str,
-        /// The column's length in characters.
-        max_chars: usize,
+        /// What is wrong with the value.
+        problem: ValueProblem,
     },
-    /// A new user's id is not a UUID, on a database whose `user.id` column is `UUID`
-    /// (PostgreSQL).
-    #[error("user ids are UUIDs on this database")]
-    UserIdNotUuid,
     /// The user attributes do not serialize to a map of column names to values, or a row does
     /// not deserialize into the attribute type.
     #[error("user attributes: {0}")]
@@ -74,6 +71,31 @@ pub enum Error {
     /// Any other failure of the storage, unchanged.
     #[error("database error")]
     Database(#[source] Box<dyn StdError + Send + Sync>),
+}
+
+/// Why a value does not fit its column; see [`Error::InvalidValue`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValueProblem {
+    /// Ids are never empty.
+    #[error("is empty")]
+    Empty,
+    /// Longer than the column's `VARCHAR` length (MySQL, SQLite); never truncated.
+    #[error("holds at most {max_chars} characters")]
+    TooLong {
+        /// The column's length in characters.
+        max_chars: usize,
+    },
+    /// Contains a NUL character, which PostgreSQL cannot store in text; refused everywhere so
+    /// that every database accepts the same values.
+    #[error("cannot contain NUL characters")]
+    ContainsNul,
+    /// Not a UUID, in PostgreSQL's `UUID` user-id columns.
+    #[error("must be a UUID on this database")]
+    NotUuid,
+    /// A negative time, which MySQL's unsigned expiry columns cannot hold; refused everywhere.
+    #[error("cannot be negative")]
+    Negative,
 }
 
 /// `Result` with this crate's [`Error`].

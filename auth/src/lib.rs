@@ -47,7 +47,7 @@ mod session;
 pub use adapter::Adapter;
 pub use auth::{Auth, AuthBuilder, DEFAULT_ACTIVE_PERIOD, DEFAULT_IDLE_PERIOD};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{Error, Result};
+pub use error::{Error, Result, ValueProblem};
 pub use id::{IdGenerator, RandomSessionId, RandomUuid, SESSION_ID_LENGTH};
 pub use key::{Key, NewKey, key_id};
 pub use password::{

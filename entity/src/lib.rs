@@ -14,7 +14,7 @@
 //! use sea_orm::{DbBackend, EntityTrait, QueryTrait};
 //!
 //! let sql = session::Entity::find_by_id("abc").build(DbBackend::Postgres).to_string();
-//! assert!(sql.contains(r#"CAST("session"."user_id" AS text)"#));
+//! assert!(sql.contains(r#"CAST("session"."user_id" AS "text")"#));
 //! assert_eq!(Millis(4_102_444_800_000).0, 4_102_444_800_000);
 //! ```
 #![forbid(unsafe_code)]

@@ -7,11 +7,14 @@
 #![deny(missing_docs)]
 
 mod database;
-mod migration;
+mod m20261201_000001_add_username_to_user;
+mod migrator;
+pub mod server;
 pub mod tables;
 
 pub use database::{Backend, Schema, run};
-pub use migration::{AddUsernameToUser, AppMigrator};
+pub use m20261201_000001_add_username_to_user::Migration as AddUsernameToUser;
+pub use migrator::AppMigrator;
 
 /// Generates one `#[tokio::test]` per database for each listed `async fn(DatabaseConnection)`,
 /// in modules `sqlite`, `postgres` and `mysql`, each test on a fresh database prepared as

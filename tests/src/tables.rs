@@ -153,11 +153,9 @@ pub async fn keys(db: &DatabaseConnection) -> Vec<KeyRow> {
         .collect()
 }
 
-/// The sessions of `user_id` in the table.
-pub async fn sessions_of(db: &DatabaseConnection, user_id: &str) -> Vec<SessionRow> {
-    let mut all = sessions(db).await;
-    all.retain(|s| s.user_id == user_id);
-    all
+/// The ids of every row of `session`, ordered.
+pub async fn session_ids(db: &DatabaseConnection) -> Vec<String> {
+    sessions(db).await.into_iter().map(|s| s.id).collect()
 }
 
 /// Whether `session` and `key` rows reference only existing users.

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use lucia_sea_orm_adapter::SeaOrmAdapter;
-use lucia_sea_orm_auth::{Adapter, Error, KeyRow, SessionRow, UserRow};
+use lucia_sea_orm_auth::{Adapter, Error, KeyRow, SessionRow, UserRow, ValueProblem};
 use lucia_sea_orm_tests::on_every_database;
 use lucia_sea_orm_tests::tables::{
     self, NOW, Profile, insert_key, insert_session, insert_session_row, insert_user, new_user_id,
@@ -624,9 +624,9 @@ async fn set_session_with_an_id_longer_than_its_column_is_value_too_long(db: Dat
         assert!(
             matches!(
                 err,
-                Error::ValueTooLong {
+                Error::InvalidValue {
                     column: "session.id",
-                    max_chars: 127
+                    problem: ValueProblem::TooLong { max_chars: 127 }
                 }
             ),
             "{err:?}"

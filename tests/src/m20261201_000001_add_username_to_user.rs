@@ -1,22 +1,12 @@
-use lucia_sea_orm_migration::CreateAuthTables;
 use sea_orm::sea_query::{ColumnDef, Index, Table};
 use sea_orm_migration::prelude::*;
 
-/// An application's migrator: our tables, then the application's own change to `user`.
-pub struct AppMigrator;
-
-impl MigratorTrait for AppMigrator {
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateAuthTables), Box::new(AddUsernameToUser)]
-    }
-}
-
 /// What an application adds to `user`: a unique `username` column.
 #[derive(DeriveMigrationName)]
-pub struct AddUsernameToUser;
+pub struct Migration;
 
 #[async_trait::async_trait]
-impl MigrationTrait for AddUsernameToUser {
+impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .alter_table(

@@ -1,0 +1,420 @@
+//! Private database servers that a test may stop and start, to stage an outage without
+//! disturbing the shared servers every other test runs on.
+//!
+//! Each [`PrivateServer`] gets a fresh directory in the temporary directory, listens on a free
+//! port of 127.0.0.1 only, trusts its superuser (`postgres` / `root`, no password), and is
+//! stopped and removed when dropped, also when the test panics. The binaries are looked up in
+//! `/usr/lib/postgresql/*/bin`, `/usr/sbin` and `PATH`; when they are missing the test is skipped
+//! with a message, except under `CI=true`, where that fails it. Run as root, the servers run as
+//! the `postgres` and `mysql` users, since neither starts as root.
+
+use std::io::ErrorKind;
+use std::net::TcpListener;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database};
+
+/// How long a server may take to initialise, start or stop before the test fails.
+const STARTUP_BOUND: Duration = Duration::from_secs(30);
+
+/// A server program a [`PrivateServer`] can run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// PostgreSQL, from `initdb` and `pg_ctl`.
+    Postgres,
+    /// MariaDB, from `mariadb-install-db` and `mariadbd`.
+    MariaDb,
+}
+
+/// A database server of the test's own, in a temporary directory, removed on drop.
+pub struct PrivateServer {
+    layout: Layout,
+    /// The running `mariadbd`; PostgreSQL's postmaster is detached and found by `pg_ctl`.
+    mariadbd: Option<Child>,
+}
+
+/// The two programs of an engine: the one that creates a data directory and the one that runs
+/// the server on it.
+#[derive(Clone, Debug)]
+struct Programs {
+    /// `initdb` or `mariadb-install-db`.
+    initialise: PathBuf,
+    /// `pg_ctl` or `mariadbd`.
+    server: PathBuf,
+}
+
+/// Where a server's files and programs are: everything needed to run it, cheap to clone into a
+/// blocking task.
+#[derive(Clone, Debug)]
+struct Layout {
+    engine: Engine,
+    /// The data directory; it holds the unix socket and the server's log too.
+    dir: PathBuf,
+    port: u16,
+    programs: Programs,
+    /// Whether to drop root privileges to the engine's system user.
+    as_root: bool,
+}
+
+impl PrivateServer {
+    /// Initialises and starts a server, with an empty database `lucia` on MariaDB (PostgreSQL's
+    /// default `postgres` database serves as is). `None` if the engine is not installed and
+    /// `CI` is not `true`.
+    pub async fn start(engine: Engine) -> Option<Self> {
+        let programs = match find_programs(engine) {
+            Some(programs) => programs,
+            None if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+                panic!("{engine:?} programs not found: under CI=true every database must run")
+            }
+            None => {
+                eprintln!("skipped: {engine:?} programs not found for a private server");
+                return None;
+            }
+        };
+        let layout = Layout {
+            engine,
+            dir: std::env::temp_dir().join(format!(
+                "lucia-{}-{}",
+                engine.short_name(),
+                uuid::Uuid::new_v4().simple()
+            )),
+            port: free_port(),
+            programs,
+            as_root: std::fs::metadata("/proc/self").is_ok_and(|own| own.uid() == 0),
+        };
+        // From here on the guard removes whatever initialisation left behind.
+        let mut server = Self {
+            layout: layout.clone(),
+            mariadbd: None,
+        };
+        blocking(move || layout.initialise()).await;
+        server.start_again().await;
+        if engine == Engine::MariaDb {
+            let admin = Database::connect(server.root_url(""))
+                .await
+                .expect("private MariaDB accepts connections");
+            admin
+                .execute_unprepared("CREATE DATABASE lucia CHARACTER SET utf8mb4")
+                .await
+                .expect("database lucia is created");
+            admin.close().await.expect("admin connection closes");
+        }
+        Some(server)
+    }
+
+    /// The URL of the server's test database, as its superuser.
+    pub fn url(&self) -> String {
+        match self.layout.engine {
+            Engine::Postgres => self.root_url("postgres"),
+            Engine::MariaDb => self.root_url("lucia"),
+        }
+    }
+
+    fn root_url(&self, database: &str) -> String {
+        let port = self.layout.port;
+        match self.layout.engine {
+            Engine::Postgres => format!("postgres://postgres@127.0.0.1:{port}/{database}"),
+            Engine::MariaDb => format!("mysql://root@127.0.0.1:{port}/{database}"),
+        }
+    }
+
+    /// Shuts the server down the way an administrator would (`pg_ctl stop -m fast`, SIGTERM to
+    /// `mariadbd`): open connections are closed and new ones refused until [`start_again`].
+    ///
+    /// [`start_again`]: Self::start_again
+    pub async fn stop(&mut self) {
+        let layout = self.layout.clone();
+        let mariadbd = self.mariadbd.take();
+        blocking(move || match layout.engine {
+            Engine::Postgres => {
+                layout.pg_ctl(&["stop", "-m", "fast", "-w", "-t", "30"]);
+            }
+            Engine::MariaDb => {
+                let mut mariadbd = mariadbd.expect("mariadbd is running");
+                let term = Command::new("kill")
+                    .args(["-TERM", &mariadbd.id().to_string()])
+                    .output();
+                check("kill -TERM mariadbd", term);
+                let deadline = Instant::now() + STARTUP_BOUND;
+                while mariadbd.try_wait().expect("mariadbd status").is_none() {
+                    assert!(
+                        Instant::now() < deadline,
+                        "mariadbd did not stop:\n{}",
+                        layout.log()
+                    );
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+        })
+        .await;
+    }
+
+    /// Starts the server (again) on the same port and data, and returns once it accepts
+    /// connections.
+    pub async fn start_again(&mut self) {
+        let layout = self.layout.clone();
+        match layout.engine {
+            Engine::Postgres => {
+                // `-w` returns once the server accepts connections.
+                blocking(move || layout.start_postgres()).await;
+            }
+            Engine::MariaDb => {
+                let mut probe = ConnectOptions::new(self.root_url(""));
+                probe
+                    .acquire_timeout(Duration::from_secs(1))
+                    .sqlx_logging(false);
+                let mariadbd = blocking(move || layout.spawn_mariadbd()).await;
+                let mariadbd = self.mariadbd.insert(mariadbd);
+                let deadline = Instant::now() + STARTUP_BOUND;
+                loop {
+                    if let Ok(connection) = Database::connect(probe.clone()).await {
+                        connection.close().await.expect("probe connection closes");
+                        break;
+                    }
+                    if let Some(status) = mariadbd.try_wait().expect("mariadbd status") {
+                        panic!("mariadbd exited with {status}:\n{}", self.layout.log());
+                    }
+                    assert!(
+                        Instant::now() < deadline,
+                        "mariadbd does not accept connections:\n{}",
+                        self.layout.log()
+                    );
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    }
+}
+
+impl Drop for PrivateServer {
+    fn drop(&mut self) {
+        match self.layout.engine {
+            Engine::Postgres => {
+                if self.layout.dir.join("postmaster.pid").exists() {
+                    // Immediate: the directory is thrown away, so nothing needs to be flushed.
+                    let _ = self
+                        .layout
+                        .command(&self.layout.programs.server)
+                        .arg("-D")
+                        .arg(&self.layout.dir)
+                        .args(["stop", "-m", "immediate", "-w", "-t", "30"])
+                        .output();
+                }
+            }
+            Engine::MariaDb => {
+                if let Some(mut mariadbd) = self.mariadbd.take() {
+                    let _ = mariadbd.kill();
+                    let _ = mariadbd.wait();
+                }
+            }
+        }
+        if let Err(err) = std::fs::remove_dir_all(&self.layout.dir)
+            && err.kind() != ErrorKind::NotFound
+        {
+            eprintln!("cannot remove {}: {err}", self.layout.dir.display());
+        }
+    }
+}
+
+impl Engine {
+    fn short_name(self) -> &'static str {
+        match self {
+            Engine::Postgres => "pg",
+            Engine::MariaDb => "mariadb",
+        }
+    }
+
+    /// The system user the server runs as when started by root.
+    fn system_user(self) -> &'static str {
+        match self {
+            Engine::Postgres => "postgres",
+            Engine::MariaDb => "mysql",
+        }
+    }
+}
+
+impl Layout {
+    fn initialise(&self) {
+        match self.engine {
+            Engine::Postgres => {
+                // initdb creates the directory itself, owned by the user it runs as.
+                let initdb = self
+                    .command(&self.programs.initialise)
+                    .arg("-D")
+                    .arg(&self.dir)
+                    .args(["--auth=trust", "-U", "postgres", "--no-sync"])
+                    .args(["--encoding=UTF8", "--locale=C"])
+                    .output();
+                check("initdb", initdb);
+            }
+            Engine::MariaDb => {
+                let mut install = Command::new(&self.programs.initialise);
+                // `--no-defaults` first, so that no option file of the system server applies.
+                install
+                    .arg("--no-defaults")
+                    .arg(format!("--datadir={}", self.dir.display()))
+                    .args([
+                        "--auth-root-authentication-method=normal",
+                        "--skip-test-db",
+                        "--skip-name-resolve",
+                        "--innodb-log-file-size=8M",
+                    ])
+                    .current_dir(std::env::temp_dir());
+                if self.as_root {
+                    install.arg("--user=mysql");
+                }
+                check("mariadb-install-db", install.output());
+            }
+        }
+    }
+
+    fn start_postgres(&self) {
+        let log = self.dir.join("server.log");
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off",
+            self.port,
+            self.dir.display()
+        );
+        let start = self
+            .command(&self.programs.server)
+            .arg("-D")
+            .arg(&self.dir)
+            .arg("-l")
+            .arg(&log)
+            .args(["start", "-o", &options, "-w", "-t", "30"])
+            .output();
+        if !start.as_ref().is_ok_and(|out| out.status.success()) {
+            eprintln!("{}", self.log());
+        }
+        check("pg_ctl start", start);
+    }
+
+    fn spawn_mariadbd(&self) -> Child {
+        let mut mariadbd = Command::new(&self.programs.server);
+        mariadbd
+            .arg("--no-defaults")
+            .arg(format!("--datadir={}", self.dir.display()))
+            .arg(format!("--port={}", self.port))
+            .arg(format!("--socket={}", self.dir.join("mysqld.sock").display()))
+            .arg(format!("--pid-file={}", self.dir.join("mysqld.pid").display()))
+            .arg(format!("--log-error={}", self.dir.join("server.log").display()))
+            .args([
+                "--bind-address=127.0.0.1",
+                "--skip-name-resolve",
+                "--innodb-log-file-size=8M",
+                "--innodb-buffer-pool-size=32M",
+            ])
+            .current_dir(std::env::temp_dir())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if self.as_root {
+            mariadbd.arg("--user=mysql");
+        }
+        mariadbd.spawn().expect("mariadbd starts")
+    }
+
+    /// A PostgreSQL program, run as `postgres` when we are root.
+    fn command(&self, program: &Path) -> Command {
+        let mut command = if self.as_root {
+            let mut runuser = Command::new("runuser");
+            runuser
+                .args(["-u", self.engine.system_user(), "--"])
+                .arg(program);
+            runuser
+        } else {
+            Command::new(program)
+        };
+        // The system user may not be allowed into the test's working directory.
+        command.current_dir(std::env::temp_dir());
+        command
+    }
+
+    fn pg_ctl(&self, args: &[&str]) {
+        let output = self
+            .command(&self.programs.server)
+            .arg("-D")
+            .arg(&self.dir)
+            .args(args)
+            .output();
+        check(&format!("pg_ctl {}", args.join(" ")), output);
+    }
+
+    /// The end of the server's log, for failure messages.
+    fn log(&self) -> String {
+        let log = std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+}
+
+/// `engine`'s programs: PostgreSQL's newest under `/usr/lib/postgresql`, else those on `PATH`
+/// or in the usual system directories.
+fn find_programs(engine: Engine) -> Option<Programs> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    if engine == Engine::Postgres {
+        let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| {
+                let version = entry.file_name().to_str()?.parse().ok()?;
+                Some((version, entry.path().join("bin")))
+            })
+            .collect();
+        versions.sort_by(|a, b| b.0.cmp(&a.0));
+        dirs.extend(versions.into_iter().map(|(_, dir)| dir));
+    }
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    dirs.extend(["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin"].map(PathBuf::from));
+    let find = |program: &str| {
+        dirs.iter()
+            .map(|dir| dir.join(program))
+            .find(|path| path.is_file())
+    };
+    match engine {
+        // Both from one installation.
+        Engine::Postgres => {
+            let initialise = find("initdb")?;
+            let server = initialise.with_file_name("pg_ctl");
+            server.is_file().then_some(Programs { initialise, server })
+        }
+        Engine::MariaDb => Some(Programs {
+            initialise: find("mariadb-install-db")?,
+            server: find("mariadbd")?,
+        }),
+    }
+}
+
+/// A port of 127.0.0.1 that nothing listens on right now.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("an ephemeral port is free")
+        .port()
+}
+
+/// Panics with the program's output unless it ran and succeeded.
+fn check(what: &str, output: std::io::Result<Output>) {
+    let output = output.unwrap_or_else(|err| panic!("{what} cannot run: {err}"));
+    assert!(
+        output.status.success(),
+        "{what} failed with {}:\n{}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Runs process management off the async workers, bounded by the processes' own timeouts.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(value) => value,
+        Err(err) => std::panic::resume_unwind(err.into_panic()),
+    }
+}
