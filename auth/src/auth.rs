@@ -1,9 +1,11 @@
 //! The lifecycle of users, keys and sessions over any [`Adapter`].
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use tokio::task::JoinHandle;
 
 use crate::clock::{Clock, SystemClock};
@@ -34,6 +36,7 @@ struct Inner<D> {
     user_ids: Box<dyn IdGenerator>,
     hasher: PasswordHasher,
     clock: Box<dyn Clock>,
+    hash_session_ids: bool,
 }
 
 impl<D> Clone for Auth<D> {
@@ -54,6 +57,7 @@ pub struct AuthBuilder<D> {
     user_ids: Box<dyn IdGenerator>,
     hasher: PasswordHasher,
     clock: Box<dyn Clock>,
+    hash_session_ids: bool,
 }
 
 impl<D: Adapter> AuthBuilder<D> {
@@ -95,6 +99,20 @@ impl<D: Adapter> AuthBuilder<D> {
         self
     }
 
+    /// Whether the database stores a SHA-256 digest of each session id instead of the id: off
+    /// unless set.
+    ///
+    /// With it on, a copy of the `session` table does not hand out live sessions, since a
+    /// digest cannot be turned back into the cookie value. The costs: the JS library can no
+    /// longer read those sessions, the ids in the table (and in
+    /// [`Auth::get_user_sessions`]) are digests, which [`Auth::invalidate_session`] does not
+    /// accept (use [`Auth::invalidate_all_user_sessions`]), and switching it on or off signs
+    /// everyone out.
+    pub fn hash_session_ids(mut self, hash: bool) -> Self {
+        self.hash_session_ids = hash;
+        self
+    }
+
     /// The configured [`Auth`].
     pub fn build(self) -> Auth<D> {
         Auth {
@@ -106,6 +124,7 @@ impl<D: Adapter> AuthBuilder<D> {
                 user_ids: self.user_ids,
                 hasher: self.hasher,
                 clock: self.clock,
+                hash_session_ids: self.hash_session_ids,
             }),
         }
     }
@@ -122,6 +141,7 @@ impl<D: Adapter> Auth<D> {
             user_ids: Box::new(RandomUuid),
             hasher: PasswordHasher::default(),
             clock: Box::new(SystemClock),
+            hash_session_ids: false,
         }
     }
 
@@ -132,6 +152,15 @@ impl<D: Adapter> Auth<D> {
 
     fn now(&self) -> i64 {
         self.inner.clock.now_millis()
+    }
+
+    /// The id under which the session whose cookie holds `session_id` is stored.
+    fn stored_session_id<'a>(&self, session_id: &'a str) -> Cow<'a, str> {
+        if self.inner.hash_session_ids {
+            Cow::Owned(hex::encode(Sha256::digest(session_id.as_bytes())))
+        } else {
+            Cow::Borrowed(session_id)
+        }
     }
 
     // Users
@@ -327,8 +356,9 @@ impl<D: Adapter> Auth<D> {
     pub async fn create_session(&self, user_id: &str) -> Result<Session> {
         let now = self.now();
         let active_expires = now.saturating_add(self.inner.active_period);
+        let id = self.inner.session_ids.generate()?;
         let row = SessionRow {
-            id: self.inner.session_ids.generate()?,
+            id: self.stored_session_id(&id).into_owned(),
             user_id: user_id.to_owned(),
             active_expires,
             idle_expires: active_expires.saturating_add(self.inner.idle_period),
@@ -338,7 +368,11 @@ impl<D: Adapter> Auth<D> {
             .adapter
             .delete_dead_sessions_by_user_id(user_id, now)
             .await?;
-        Ok(Session::from_row(row, SessionState::Active, true))
+        Ok(Session::from_row(
+            SessionRow { id, ..row },
+            SessionState::Active,
+            true,
+        ))
     }
 
     /// The live session with this id, as it is (never renewed).
@@ -349,8 +383,10 @@ impl<D: Adapter> Auth<D> {
         if !self.inner.session_ids.is_well_formed(session_id) {
             return Err(Error::InvalidSessionId);
         }
-        let row = self.inner.adapter.get_session(session_id).await?;
-        self.live(row.ok_or(Error::InvalidSessionId)?).await
+        let stored_id = self.stored_session_id(session_id);
+        let row = self.inner.adapter.get_session(&stored_id).await?;
+        self.live(row.ok_or(Error::InvalidSessionId)?, session_id)
+            .await
     }
 
     /// The live session with this id; an idle one is replaced by a fresh session (check
@@ -376,10 +412,10 @@ impl<D: Adapter> Auth<D> {
         let (row, user) = self
             .inner
             .adapter
-            .get_session_and_user(session_id)
+            .get_session_and_user(&self.stored_session_id(session_id))
             .await?
             .ok_or(Error::InvalidSessionId)?;
-        let session = self.live(row).await?;
+        let session = self.live(row, session_id).await?;
         Ok((self.renew_if_idle(session).await?, user))
     }
 
@@ -393,9 +429,10 @@ impl<D: Adapter> Auth<D> {
 
     /// Deletes the session; no-op for an unknown id.
     pub async fn invalidate_session(&self, session_id: &str) -> Result<()> {
+        let stored_id = self.stored_session_id(session_id);
         self.inner
             .adapter
-            .delete_sessions(&[session_id])
+            .delete_sessions(&[&stored_id])
             .await
             .map(drop)
     }
@@ -454,14 +491,21 @@ impl<D: Adapter> Auth<D> {
         })
     }
 
-    /// `row` as a live session, or [`Error::InvalidSessionId`] (after deleting it) if dead.
-    async fn live(&self, row: SessionRow) -> Result<Session> {
+    /// The stored `row` of the session `session_id` as a live session, or
+    /// [`Error::InvalidSessionId`] (after deleting it) if dead.
+    async fn live(&self, row: SessionRow, session_id: &str) -> Result<Session> {
         match SessionState::at(self.now(), row.active_expires, row.idle_expires) {
             SessionState::Dead => {
                 self.inner.adapter.delete_sessions(&[&row.id]).await?;
                 Err(Error::InvalidSessionId)
             }
-            state => Ok(Session::from_row(row, state, false)),
+            state => {
+                let row = SessionRow {
+                    id: session_id.to_owned(),
+                    ..row
+                };
+                Ok(Session::from_row(row, state, false))
+            }
         }
     }
 
@@ -474,7 +518,8 @@ impl<D: Adapter> Auth<D> {
 
     async fn renew(&self, session: &Session) -> Result<Session> {
         let renewed = self.create_session(&session.user_id).await?;
-        self.inner.adapter.delete_sessions(&[&session.id]).await?;
+        let stored_id = self.stored_session_id(&session.id);
+        self.inner.adapter.delete_sessions(&[&stored_id]).await?;
         Ok(renewed)
     }
 }

@@ -13,6 +13,7 @@ use lucia_sea_orm_tests::tables::{
 };
 use sea_orm::DatabaseConnection;
 use serde_json::json;
+use sha2::Digest;
 
 const DAY: i64 = 24 * 60 * 60 * 1000;
 const S2_PASSWORD123: &str = "s2:aaaaaaaaaaaaaaaa:bab296283a05f26201be69cb8b00eacc7c51358285910686ec2ef685fbf0f6fa7d6c7e16c02d58d8624e4c72f7a44acaf39e28ce24877f8cfc9e6e3091518cb5";
@@ -770,4 +771,35 @@ on_every_database!(Schema::Migrated =>
     delete_dead_user_sessions_and_delete_expired_sessions_keep_live_ones,
     the_cleanup_task_deletes_expired_sessions_periodically,
     custom_periods_set_the_expiry_times,
+    hashed_session_ids_store_only_a_sha256_digest,
 );
+
+async fn hashed_session_ids_store_only_a_sha256_digest(db: DatabaseConnection) {
+    let clock = ManualClock::new(NOW);
+    let auth = Auth::builder(SeaOrmAdapter::<Profile>::new(db.clone()))
+        .hash_session_ids(true)
+        .clock(clock.clone())
+        .build();
+    let ada = ada_with_password(&auth).await;
+    let session = auth.create_session(&ada.id).await.unwrap();
+    let digest = |id: &str| hex::encode(sha2::Sha256::digest(id.as_bytes()));
+    assert_eq!(tables::session_ids(&db).await, [digest(&session.id)]);
+    let (valid, user) = auth.validate_session_user(&session.id).await.unwrap();
+    assert_eq!(
+        (valid.id.as_str(), user.id.as_str()),
+        (session.id.as_str(), ada.id.as_str())
+    );
+    // The stored value is not a session id: a leaked table gives no way in.
+    let err = auth
+        .validate_session(&digest(&session.id))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidSessionId), "{err:?}");
+
+    clock.set(session.active_expires + 1);
+    let renewed = auth.validate_session(&session.id).await.unwrap();
+    assert!(renewed.fresh);
+    assert_eq!(tables::session_ids(&db).await, [digest(&renewed.id)]);
+    auth.invalidate_session(&renewed.id).await.unwrap();
+    assert!(tables::sessions(&db).await.is_empty());
+}
