@@ -49,14 +49,14 @@ use sea_orm::sea_query::{
     Alias, Asterisk, Expr, ExprTrait, IntoIden, LockType, Query, SelectStatement,
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    FromQueryResult, JsonValue, QueryFilter, TransactionSession, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    FromQueryResult, JsonValue, QueryFilter, SqlErr, TransactionSession, TransactionTrait,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::columns::{Column, Columns};
-use crate::error::{database, insert_error, user_insert_error};
+use crate::error::{database, insert_error};
 use crate::retry::retry_deadlocks;
 
 /// A Lucia [`Adapter`] over a SeaORM connection `C` for users whose own columns are `A`.
@@ -112,43 +112,37 @@ where
     }
 
     async fn set_user(&self, user: &UserRow<A>, key: Option<&KeyRow>) -> Result<()> {
-        retry_deadlocks(|| async {
-            self.columns.check(Column::UserId, &user.id)?;
-            if let Some(key) = key {
-                if key.user_id != user.id {
-                    return Err(Error::KeyBelongsToAnotherUser {
-                        user_id: user.id.clone(),
-                        key_user_id: key.user_id.clone(),
-                    });
-                }
-                self.check_new_key(key)?;
+        self.columns.check(Column::UserId, &user.id)?;
+        if let Some(key) = key {
+            if key.user_id != user.id {
+                return Err(Error::KeyBelongsToAnotherUser {
+                    user_id: user.id.clone(),
+                    key_user_id: key.user_id.clone(),
+                });
             }
-            let mut columns = vec![user::Column::Id.into_iden()];
-            let mut values = vec![user::Column::Id.save_as(Expr::val(&user.id))];
-            for (column, value) in attributes::to_columns(&user.attributes)? {
-                columns.push(column.into_iden());
-                values.push(value);
-            }
-            let mut insert = Query::insert();
-            insert.into_table(user::Entity).columns(columns);
-            insert
-                .values(values)
-                .map_err(|err| Error::Database(Box::new(err)))?;
-            let backend = self.connection.get_database_backend();
+            self.check_new_key(key)?;
+        }
+        let mut columns = vec![user::Column::Id.into_iden()];
+        let mut values = vec![user::Column::Id.save_as(Expr::val(&user.id))];
+        for (column, value) in attributes::to_columns(&user.attributes)? {
+            columns.push(column.into_iden());
+            values.push(value);
+        }
+        let mut insert = Query::insert();
+        insert.into_table(user::Entity).columns(columns);
+        insert
+            .values(values)
+            .map_err(|err| Error::Database(Box::new(err)))?;
 
-            let Some(key) = key else {
-                self.connection
-                    .execute(&insert)
-                    .await
-                    .map_err(|err| user_insert_error(err, backend))?;
-                return Ok(());
-            };
+        retry_deadlocks(|| async {
             let transaction = self.connection.begin().await.map_err(database)?;
-            transaction
-                .execute(&insert)
-                .await
-                .map_err(|err| user_insert_error(err, backend))?;
-            insert_key(&transaction, key).await?;
+            if let Err(err) = transaction.execute(&insert).await {
+                transaction.rollback().await.map_err(database)?;
+                return Err(self.user_insert_error(err, &user.id).await);
+            }
+            if let Some(key) = key {
+                insert_key(&transaction, key).await?;
+            }
             transaction.commit().await.map_err(database)
         })
         .await
@@ -487,7 +481,23 @@ where
     }
 }
 
-impl<A, C> SeaOrmAdapter<A, C> {
+impl<A, C: ConnectionTrait> SeaOrmAdapter<A, C> {
+    /// The error of a failed insert into `user`. A unique violation is a duplicate user id only
+    /// if that id is taken: it may be an application's own unique column (a username), and
+    /// when both clash SQLite names the username's index, PostgreSQL and MySQL the primary key.
+    async fn user_insert_error(&self, err: DbErr, user_id: &str) -> Error {
+        if !matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+            return database(err);
+        }
+        match user::Entity::find_by_id(user_id)
+            .one(&self.connection)
+            .await
+        {
+            Ok(Some(_)) => Error::DuplicateUserId,
+            _ => database(err),
+        }
+    }
+
     fn check_new_key(&self, key: &KeyRow) -> Result<()> {
         self.columns.check(Column::KeyId, &key.id)?;
         match &key.hashed_password {

@@ -115,6 +115,16 @@ async fn set_user_with_a_taken_user_id_is_duplicate_user_id(db: DatabaseConnecti
     );
 }
 
+async fn set_user_with_a_taken_user_id_and_username_is_duplicate_user_id(db: DatabaseConnection) {
+    let existing = insert_user(&db, "ada").await;
+    let err = adapter(&db).set_user(&existing, None).await.unwrap_err();
+    assert!(matches!(err, Error::DuplicateUserId), "{err:?}");
+    assert_eq!(
+        tables::users(&db).await,
+        [(existing.id, Some("ada".to_owned()))]
+    );
+}
+
 async fn set_user_with_a_taken_username_is_a_database_error(db: DatabaseConnection) {
     let existing = insert_user(&db, "ada").await;
     let user = new_user("ada");
@@ -885,6 +895,7 @@ on_every_database!(Schema::Migrated =>
     set_user_with_a_primary_key_stores_both,
     set_user_whose_key_id_is_taken_is_duplicate_key_id_and_stores_no_user,
     set_user_with_a_taken_user_id_is_duplicate_user_id,
+    set_user_with_a_taken_user_id_and_username_is_duplicate_user_id,
     set_user_with_a_taken_username_is_a_database_error,
     set_user_whose_key_names_another_user_fails_and_stores_nothing,
     delete_user_removes_that_user_only,
