@@ -153,25 +153,28 @@ where
         user_id: &str,
         patch: &P,
     ) -> Result<UserRow<A>> {
+        if !self.columns.can_hold(Column::UserId, user_id) {
+            return Err(Error::InvalidUserId);
+        }
+        let changes = attributes::to_columns(patch)?;
+        let update = (!changes.is_empty()).then(|| {
+            Query::update()
+                .table(user::Entity)
+                .values(
+                    changes
+                        .into_iter()
+                        .map(|(column, value)| (column.into_iden(), value)),
+                )
+                .and_where(user::Column::Id.eq(user_id))
+                .to_owned()
+        });
+
         retry_deadlocks(|| async {
-            if !self.columns.can_hold(Column::UserId, user_id) {
-                return Err(Error::InvalidUserId);
-            }
-            let changes = attributes::to_columns(patch)?;
             // MySQL has no UPDATE … RETURNING: the update and the read share a transaction so the
             // row returned is the row written.
             let transaction = self.connection.begin().await.map_err(database)?;
-            if !changes.is_empty() {
-                let mut update = Query::update();
-                update
-                    .table(user::Entity)
-                    .values(
-                        changes
-                            .into_iter()
-                            .map(|(column, value)| (column.into_iden(), value)),
-                    )
-                    .and_where(user::Column::Id.eq(user_id));
-                transaction.execute(&update).await.map_err(database)?;
+            if let Some(update) = &update {
+                transaction.execute(update).await.map_err(database)?;
             }
             let user = select_user(&transaction, user_id)
                 .await?
@@ -183,10 +186,11 @@ where
     }
 
     async fn delete_user(&self, user_id: &str) -> Result<()> {
+        if !self.columns.can_hold(Column::UserId, user_id) {
+            return Ok(());
+        }
+
         retry_deadlocks(|| async {
-            if !self.columns.can_hold(Column::UserId, user_id) {
-                return Ok(());
-            }
             user::Entity::delete_by_id(user_id)
                 .exec(&self.connection)
                 .await
@@ -197,10 +201,11 @@ where
     }
 
     async fn delete_user_with_sessions_and_keys(&self, user_id: &str) -> Result<()> {
+        if !self.columns.can_hold(Column::UserId, user_id) {
+            return Ok(());
+        }
+
         retry_deadlocks(|| async {
-            if !self.columns.can_hold(Column::UserId, user_id) {
-                return Ok(());
-            }
             let transaction = self.connection.begin().await.map_err(database)?;
             // Locking the user first makes a concurrent `set_session`/`set_key` for it wait for us
             // and then fail its foreign-key check, instead of slipping a row in between our deletes
@@ -262,15 +267,16 @@ where
     }
 
     async fn set_session(&self, session: &SessionRow) -> Result<()> {
+        self.columns.check(Column::SessionId, &session.id)?;
+        self.columns
+            .check_expiry("session.active_expires", session.active_expires)?;
+        self.columns
+            .check_expiry("session.idle_expires", session.idle_expires)?;
+        if !self.columns.can_hold(Column::UserId, &session.user_id) {
+            return Err(Error::InvalidUserId);
+        }
+
         retry_deadlocks(|| async {
-            self.columns.check(Column::SessionId, &session.id)?;
-            self.columns
-                .check_expiry("session.active_expires", session.active_expires)?;
-            self.columns
-                .check_expiry("session.idle_expires", session.idle_expires)?;
-            if !self.columns.can_hold(Column::UserId, &session.user_id) {
-                return Err(Error::InvalidUserId);
-            }
             let row = session::ActiveModel {
                 id: Set(session.id.clone()),
                 user_id: Set(session.user_id.clone()),
@@ -287,17 +293,18 @@ where
     }
 
     async fn delete_sessions(&self, session_ids: &[&str]) -> Result<u64> {
+        let ids = session_ids
+            .iter()
+            .filter(|id| self.columns.can_hold(Column::SessionId, id))
+            .copied();
+        let ids: Vec<&str> = ids.collect();
+        if ids.is_empty() {
+            return Ok(0);
+        }
+
         retry_deadlocks(|| async {
-            let ids = session_ids
-                .iter()
-                .filter(|id| self.columns.can_hold(Column::SessionId, id))
-                .copied();
-            let ids: Vec<&str> = ids.collect();
-            if ids.is_empty() {
-                return Ok(0);
-            }
             let deleted = session::Entity::delete_many()
-                .filter(session::Column::Id.is_in(ids))
+                .filter(session::Column::Id.is_in(ids.iter().copied()))
                 .exec(&self.connection)
                 .await
                 .map_err(database)?;
@@ -307,10 +314,11 @@ where
     }
 
     async fn delete_sessions_by_user_id(&self, user_id: &str) -> Result<()> {
+        if !self.columns.can_hold(Column::UserId, user_id) {
+            return Ok(());
+        }
+
         retry_deadlocks(|| async {
-            if !self.columns.can_hold(Column::UserId, user_id) {
-                return Ok(());
-            }
             session::Entity::delete_many()
                 .filter(session::Column::UserId.eq(user_id))
                 .exec(&self.connection)
@@ -322,10 +330,11 @@ where
     }
 
     async fn delete_dead_sessions_by_user_id(&self, user_id: &str, now: i64) -> Result<u64> {
+        if !self.columns.can_hold(Column::UserId, user_id) {
+            return Ok(0);
+        }
+
         retry_deadlocks(|| async {
-            if !self.columns.can_hold(Column::UserId, user_id) {
-                return Ok(0);
-            }
             let deleted = session::Entity::delete_many()
                 .filter(session::Column::UserId.eq(user_id))
                 .filter(session::Column::IdleExpires.lt(now))
@@ -408,14 +417,12 @@ where
     }
 
     async fn set_key(&self, key: &KeyRow) -> Result<()> {
-        retry_deadlocks(|| async {
-            self.check_new_key(key)?;
-            if !self.columns.can_hold(Column::UserId, &key.user_id) {
-                return Err(Error::InvalidUserId);
-            }
-            insert_key(&self.connection, key).await
-        })
-        .await
+        self.check_new_key(key)?;
+        if !self.columns.can_hold(Column::UserId, &key.user_id) {
+            return Err(Error::InvalidUserId);
+        }
+
+        retry_deadlocks(|| async { insert_key(&self.connection, key).await }).await
     }
 
     async fn update_key_password(
@@ -423,13 +430,14 @@ where
         key_id: &str,
         hashed_password: Option<&str>,
     ) -> Result<KeyRow> {
+        if !self.columns.can_hold(Column::KeyId, key_id) {
+            return Err(Error::InvalidKeyId);
+        }
+        if let Some(hash) = hashed_password {
+            self.columns.check(Column::HashedPassword, hash)?;
+        }
+
         retry_deadlocks(|| async {
-            if !self.columns.can_hold(Column::KeyId, key_id) {
-                return Err(Error::InvalidKeyId);
-            }
-            if let Some(hash) = hashed_password {
-                self.columns.check(Column::HashedPassword, hash)?;
-            }
             // As for user attributes: no UPDATE … RETURNING on MySQL, so one transaction.
             let transaction = self.connection.begin().await.map_err(database)?;
             key::Entity::update_many()
@@ -450,10 +458,11 @@ where
     }
 
     async fn delete_non_primary_key(&self, key_id: &str) -> Result<()> {
+        if !self.columns.can_hold(Column::KeyId, key_id) {
+            return Ok(());
+        }
+
         retry_deadlocks(|| async {
-            if !self.columns.can_hold(Column::KeyId, key_id) {
-                return Ok(());
-            }
             key::Entity::delete_many()
                 .filter(key::Column::Id.eq(key_id))
                 .filter(key::Column::Primary.eq(false))
@@ -466,10 +475,11 @@ where
     }
 
     async fn delete_keys_by_user_id(&self, user_id: &str) -> Result<()> {
+        if !self.columns.can_hold(Column::UserId, user_id) {
+            return Ok(());
+        }
+
         retry_deadlocks(|| async {
-            if !self.columns.can_hold(Column::UserId, user_id) {
-                return Ok(());
-            }
             key::Entity::delete_many()
                 .filter(key::Column::UserId.eq(user_id))
                 .exec(&self.connection)
