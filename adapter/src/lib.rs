@@ -40,14 +40,14 @@ mod attributes;
 mod columns;
 mod error;
 mod retry;
+mod statements;
 
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use lucia_sea_orm_auth::{Adapter, Error, KeyRow, Result, SessionRow, UserRow};
 use lucia_sea_orm_entity::{key, session, user};
-use sea_orm::sea_query::{
-    Alias, Asterisk, Expr, ExprTrait, IntoIden, LockType, Query, SelectStatement,
-};
+use sea_orm::sea_query::{Asterisk, Expr, IntoIden, LockType, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     FromQueryResult, JsonValue, QueryFilter, SqlErr, TransactionSession, TransactionTrait,
@@ -58,6 +58,7 @@ use serde::de::DeserializeOwned;
 use crate::columns::{Column, Columns};
 use crate::error::{database, insert_error};
 use crate::retry::retry_deadlocks;
+use crate::statements::{ACTIVE_EXPIRES, HotReads, IDLE_EXPIRES, USER_ID};
 
 /// A Lucia [`Adapter`] over a SeaORM connection `C` for users whose own columns are `A`.
 ///
@@ -67,16 +68,18 @@ use crate::retry::retry_deadlocks;
 pub struct SeaOrmAdapter<A, C = DatabaseConnection> {
     connection: C,
     columns: Columns,
+    reads: Arc<HotReads>,
     attributes: PhantomData<fn() -> A>,
 }
 
 impl<A, C: ConnectionTrait> SeaOrmAdapter<A, C> {
     /// An adapter over `connection`, for the database it is connected to.
     pub fn new(connection: C) -> Self {
-        let columns = Columns::new(connection.get_database_backend());
+        let backend = connection.get_database_backend();
         Self {
             connection,
-            columns,
+            columns: Columns::new(backend),
+            reads: Arc::new(HotReads::new(backend)),
             attributes: PhantomData,
         }
     }
@@ -92,6 +95,7 @@ impl<A, C: Clone> Clone for SeaOrmAdapter<A, C> {
         Self {
             connection: self.connection.clone(),
             columns: self.columns,
+            reads: Arc::clone(&self.reads),
             attributes: PhantomData,
         }
     }
@@ -247,7 +251,8 @@ where
         if !self.columns.can_hold(Column::SessionId, session_id) {
             return Ok(None);
         }
-        let session = session::Entity::find_by_id(session_id)
+        let session = session::Entity::find()
+            .from_raw_sql(self.reads.session(session_id))
             .one(&self.connection)
             .await
             .map_err(database)?;
@@ -365,10 +370,9 @@ where
         if !self.columns.can_hold(Column::SessionId, session_id) {
             return Ok(None);
         }
-        let backend = self.connection.get_database_backend();
         let row = self
             .connection
-            .query_one_raw(backend.build(&session_and_user(session_id)))
+            .query_one_raw(self.reads.session_and_user(session_id))
             .await
             .map_err(database)?;
         let Some(row) = row else {
@@ -378,12 +382,30 @@ where
             row.try_get("", ACTIVE_EXPIRES).map_err(database)?;
         let idle_expires: lucia_sea_orm_entity::Millis =
             row.try_get("", IDLE_EXPIRES).map_err(database)?;
-        let mut columns = JsonValue::from_query_result(&row, "").map_err(database)?;
-        if let JsonValue::Object(columns) = &mut columns {
-            columns.remove(ACTIVE_EXPIRES);
-            columns.remove(IDLE_EXPIRES);
-        }
-        let user = attributes::from_row(columns)?;
+        let user_id: String = row.try_get("", USER_ID).map_err(database)?;
+        // SeaORM's JSON view of a row decodes each column by trying types in turn (four failed
+        // decodes, each formatting an error, for PostgreSQL's UUID id): only the application's
+        // own columns need it.
+        let own_columns = [ACTIVE_EXPIRES, IDLE_EXPIRES, USER_ID, "id"];
+        let has_attributes = row
+            .column_names()
+            .iter()
+            .any(|name| !own_columns.contains(&name.as_str()));
+        let attributes = if has_attributes {
+            let mut columns = JsonValue::from_query_result(&row, "").map_err(database)?;
+            if let JsonValue::Object(columns) = &mut columns {
+                columns.remove(ACTIVE_EXPIRES);
+                columns.remove(IDLE_EXPIRES);
+                columns.remove(USER_ID);
+            }
+            attributes::from_row(columns)?.attributes
+        } else {
+            attributes::from_no_columns()?
+        };
+        let user = UserRow {
+            id: user_id,
+            attributes,
+        };
         let session = SessionRow {
             id: session_id.to_owned(),
             user_id: user.id.clone(),
@@ -397,7 +419,8 @@ where
         if !self.columns.can_hold(Column::KeyId, key_id) {
             return Ok(None);
         }
-        let key = key::Entity::find_by_id(key_id)
+        let key = key::Entity::find()
+            .from_raw_sql(self.reads.key(key_id))
             .one(&self.connection)
             .await
             .map_err(database)?;
@@ -515,33 +538,6 @@ impl<A, C: ConnectionTrait> SeaOrmAdapter<A, C> {
             None => Ok(()),
         }
     }
-}
-
-/// Aliases of the session's columns in [`session_and_user`], where every other column is the
-/// user's; prefixed so that no application column of `user` can shadow them.
-const ACTIVE_EXPIRES: &str = "lucia_session_active_expires";
-const IDLE_EXPIRES: &str = "lucia_session_idle_expires";
-
-/// `SELECT session's expiries, "user".* FROM session JOIN "user" … WHERE session.id = ?`
-fn session_and_user(session_id: &str) -> SelectStatement {
-    Query::select()
-        .expr_as(
-            Expr::col((session::Entity, session::Column::ActiveExpires)),
-            Alias::new(ACTIVE_EXPIRES),
-        )
-        .expr_as(
-            Expr::col((session::Entity, session::Column::IdleExpires)),
-            Alias::new(IDLE_EXPIRES),
-        )
-        .column((user::Entity, Asterisk))
-        .from(session::Entity)
-        .inner_join(
-            user::Entity,
-            Expr::col((session::Entity, session::Column::UserId))
-                .equals((user::Entity, user::Column::Id)),
-        )
-        .and_where(session::Column::Id.eq(session_id))
-        .to_owned()
 }
 
 /// `SELECT * FROM "user" WHERE id = ?`: our column and the application's.

@@ -30,6 +30,13 @@ impl From<Millis> for Value {
 
 impl TryGetable for Millis {
     fn try_get_by<I: ColIdx>(res: &QueryResult, index: I) -> Result<Self, TryGetError> {
+        // MySQL's columns are unsigned: decoding them as `i64` first would fail on every read,
+        // and sqlx formats a type-mismatch message for each failure.
+        if res.try_as_mysql_row().is_some()
+            && let Ok(unsigned) = u64::try_get_by(res, index)
+        {
+            return from_unsigned(unsigned, index);
+        }
         match i64::try_get_by(res, index) {
             Ok(signed) => Ok(Self(signed)),
             Err(signed_err @ TryGetError::Null(_)) => Err(signed_err),
@@ -37,16 +44,20 @@ impl TryGetable for Millis {
                 let Ok(unsigned) = u64::try_get_by(res, index) else {
                     return Err(signed_err);
                 };
-                <i64 as TryFrom<u64>>::try_from(unsigned)
-                    .map(Self)
-                    .map_err(|_| {
-                        TryGetError::DbErr(sea_orm::DbErr::Type(format!(
-                            "{unsigned} in column {index:?} is beyond i64 milliseconds"
-                        )))
-                    })
+                from_unsigned(unsigned, index)
             }
         }
     }
+}
+
+fn from_unsigned<I: ColIdx>(unsigned: u64, index: I) -> Result<Millis, TryGetError> {
+    <i64 as TryFrom<u64>>::try_from(unsigned)
+        .map(Millis)
+        .map_err(|_| {
+            TryGetError::DbErr(sea_orm::DbErr::Type(format!(
+                "{unsigned} in column {index:?} is beyond i64 milliseconds"
+            )))
+        })
 }
 
 impl ValueType for Millis {

@@ -942,3 +942,32 @@ on_every_database!(Schema::Migrated =>
     concurrent_set_key_with_one_id_succeeds_exactly_once,
     concurrent_set_user_with_one_key_id_stores_exactly_one_user_with_its_key,
 );
+
+/// The same reads on a `user` table that has only our `id` column.
+mod without_application_columns {
+    use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+
+    use super::*;
+
+    async fn get_session_and_user_reads_a_user_with_no_columns_of_its_own(db: DatabaseConnection) {
+        Migrator::up(&db, None).await.unwrap();
+        let adapter = SeaOrmAdapter::<()>::new(db.clone());
+        let user = UserRow {
+            id: new_user_id(),
+            attributes: (),
+        };
+        adapter.set_user(&user, None).await.unwrap();
+        let session = SessionRow {
+            id: "s".into(),
+            user_id: user.id.clone(),
+            active_expires: 4_102_444_800_000,
+            idle_expires: 0,
+        };
+        adapter.set_session(&session).await.unwrap();
+        let found = adapter.get_session_and_user("s").await.unwrap();
+        assert_eq!(found, Some((session, user.clone())));
+        assert_eq!(adapter.get_user(&user.id).await.unwrap(), Some(user));
+    }
+
+    on_every_database!(Schema::Empty => get_session_and_user_reads_a_user_with_no_columns_of_its_own);
+}

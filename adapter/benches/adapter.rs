@@ -1,0 +1,1636 @@
+//! Every adapter operation, through [`SeaOrmAdapter`] and through hand-written sqlx on an
+//! identically configured pool, on SQLite, PostgreSQL and MariaDB/MySQL in the same run.
+//!
+//! ```text
+//! cargo bench -p lucia-sea-orm-adapter --bench adapter -- [--users N] [--ops N] [--in-flight N]
+//!     [--databases sqlite,postgres,mysql] [--pool N] [--ping-every-acquire]
+//!     [--only OPERATION,...] [--json] [--rss-check]
+//! ```
+//!
+//! `--pool` overrides the pool size chosen in [`recommended_max_connections`];
+//! `--ping-every-acquire` restores SeaORM's and sqlx's default of pinging a connection each time
+//! it is taken from the pool; `--only get_session_and_user,get_key` measures only those.
+//!
+//! PostgreSQL and MySQL run when `TEST_POSTGRES_URL` / `TEST_MYSQL_URL` name a server, as for the
+//! test suite; the benchmark creates `lucia_bench_<random>` beside the URL's database, migrates
+//! it with [`Migrator`] and drops it at the end. SQLite runs on a temporary WAL-mode file.
+//!
+//! Each measurement runs ours and sqlx alternately in the order ours, sqlx, sqlx, ours (half the
+//! operations each time), so that load from other processes that comes and goes during the run
+//! does not land on one side only.
+//!
+//! `--rss-check` runs only the memory check: 100k `get_session_and_user` on SQLite, then 1M more,
+//! with the process's peak RSS after each.
+
+use std::fmt::Write as _;
+use std::future::Future;
+use std::panic::resume_unwind;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use lucia_sea_orm_adapter::SeaOrmAdapter;
+use lucia_sea_orm_auth::{
+    Adapter, Auth, Error, KeyRow, SESSION_ID_LENGTH, SessionRow, SessionState, UserRow,
+};
+use lucia_sea_orm_entity::{key, session, user};
+use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use sea_orm::{
+    ActiveValue::Set, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
+    TransactionTrait,
+};
+use serde_json::{Value, json};
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
+use sqlx::pool::PoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPool};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
+use sqlx::{ConnectOptions as _, Connection as _};
+use tokio::task::JoinSet;
+use uuid::Uuid;
+
+const DEFAULT_USERS: usize = 10_000;
+/// Enough for a stable p99 (the 100th slowest), few enough that a database's whole run, writes
+/// included, takes about half a minute on a 2-core machine.
+const DEFAULT_OPS: usize = 10_000;
+const DEFAULT_IN_FLIGHT: usize = 64;
+/// Operations run before each measurement and not counted: they open every connection of the
+/// pool and prepare the statement on it, which is start-up cost, not per-operation cost.
+const WARMUP_OPS: usize = 200;
+const RSS_FIRST_OPS: usize = 100_000;
+const RSS_MORE_OPS: usize = 1_000_000;
+/// Rows per multi-row `INSERT` while seeding: 4 000 bind parameters for sessions, far below every
+/// database's limit (SQLite 32 766, PostgreSQL and MySQL 65 535).
+const SEED_BATCH: usize = 1_000;
+/// A well-formed stand-in for a password hash: seeding must not spend minutes in argon2.
+const FAKE_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$YmVuY2htYXJrc2FsdA$ZmFrZWhhc2hmYWtlaGFzaGZha2VoYXNoZmFrZWhhc2g";
+const DAY_MILLIS: i64 = 24 * 60 * 60 * 1000;
+
+// Connection settings, the same for our SeaORM pool and the sqlx baseline's.
+
+/// A pool waits this long for a free connection before failing; with 64 operations in flight on
+/// a handful of connections the real waits are milliseconds, so this only catches deadlocks.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+/// A connection idle this long is pinged before it is handed out. Both SeaORM and sqlx default
+/// to pinging on *every* acquire, one extra round trip per statement on a server database;
+/// pinging only connections that sat idle (where the server or a proxy may have dropped them)
+/// keeps the protection without the round trip.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(60);
+
+/// SQLite settings for a server application with a connection pool.
+fn sqlite_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
+    options
+        .create_if_missing(true)
+        // Readers and the single writer stop blocking each other: without WAL every write
+        // locks out every reader.
+        .journal_mode(SqliteJournalMode::Wal)
+        // In WAL mode NORMAL never corrupts the database; a power loss may only lose the last
+        // commits. FULL would fsync on every commit.
+        .synchronous(SqliteSynchronous::Normal)
+        // Writers are serialised by SQLite; a second one waits for the lock instead of failing
+        // with SQLITE_BUSY straight away.
+        .busy_timeout(Duration::from_secs(5))
+}
+
+/// The pool size used unless `--pool` overrides it.
+///
+/// Chosen from `--pool` runs of `get_session_and_user` and `set_session` with 64 in flight
+/// (sqlx side, ops/s) on a 2-core machine that also runs the database servers.
+fn recommended_max_connections(backend: Backend, cores: u32) -> u32 {
+    match backend {
+        // sqlx runs each SQLite connection on a thread of its own, so reads use every core only
+        // with a connection per core; twice that covers the time a connection spends being
+        // handed back. Reads: 14.7k at 1, 26.6k at 2, about 30k from 4 up. Writes queue on
+        // SQLite's one write lock at any pool size (6.5k), their p99 growing with the queue
+        // (17 ms at 4, 43 ms at 16), and every connection keeps its own page cache (peak RSS
+        // 38 MiB at 1, 102 MiB at 16).
+        Backend::Sqlite => 2 * cores,
+        // The server does the work and the client waits on the socket: a few connections per
+        // core keep the server busy. Reads level off from 4 connections (PostgreSQL about 20k,
+        // MariaDB about 20k); writes gain up to 8 to 16 (PostgreSQL 6.2k at 2, 9.4k at 8, 10.2k
+        // at 16; MariaDB 8.7k, 11.8k, 13.3k) while the reads' p99 grows past 8 (MariaDB 5 ms at
+        // 8, 9 ms at 32). A server on other machines, or with more cores, warrants more.
+        Backend::Postgres | Backend::MySql => 4 * cores,
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+    MySql,
+}
+
+impl Backend {
+    fn parse(name: &str) -> Option<Self> {
+        match name {
+            "sqlite" => Some(Self::Sqlite),
+            "postgres" | "postgresql" => Some(Self::Postgres),
+            "mysql" | "mariadb" => Some(Self::MySql),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+            Self::MySql => "mysql",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Self::Sqlite => "SQLite",
+            Self::Postgres => "PostgreSQL",
+            Self::MySql => "MariaDB/MySQL",
+        }
+    }
+
+    fn server_env(self) -> Option<&'static str> {
+        match self {
+            Self::Sqlite => None,
+            Self::Postgres => Some("TEST_POSTGRES_URL"),
+            Self::MySql => Some("TEST_MYSQL_URL"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Args {
+    users: usize,
+    ops: usize,
+    in_flight: usize,
+    databases: Vec<Backend>,
+    pool: Option<u32>,
+    ping_every_acquire: bool,
+    json: bool,
+    rss_check: bool,
+    /// Operations to measure, by name; empty for all.
+    only: Vec<String>,
+}
+
+const USAGE: &str = "usage: cargo bench -p lucia-sea-orm-adapter --bench adapter -- \
+[--users N] [--ops N] [--in-flight N] [--databases sqlite,postgres,mysql] [--pool N] \
+[--ping-every-acquire] [--only OPERATION,...] [--json] [--rss-check]";
+
+impl Args {
+    fn parse() -> Result<Self, String> {
+        let mut args = Self {
+            users: DEFAULT_USERS,
+            ops: DEFAULT_OPS,
+            in_flight: DEFAULT_IN_FLIGHT,
+            databases: Vec::new(),
+            pool: None,
+            ping_every_acquire: false,
+            json: false,
+            rss_check: false,
+            only: Vec::new(),
+        };
+        let mut databases = None;
+        let mut flags = std::env::args().skip(1);
+        while let Some(flag) = flags.next() {
+            match flag.as_str() {
+                "--users" => args.users = number(&flag, flags.next())?,
+                "--ops" => args.ops = number(&flag, flags.next())?,
+                "--in-flight" => args.in_flight = number(&flag, flags.next())?,
+                "--pool" => args.pool = Some(number(&flag, flags.next())?),
+                "--databases" => databases = Some(flags.next().ok_or("--databases needs a list")?),
+                "--ping-every-acquire" => args.ping_every_acquire = true,
+                "--json" => args.json = true,
+                "--rss-check" => args.rss_check = true,
+                "--only" => {
+                    let list = flags.next().ok_or("--only needs a list of operations")?;
+                    args.only = list.split(',').map(|name| name.trim().to_owned()).collect();
+                    if let Some(unknown) = args.only.iter().find(|name| {
+                        !PLAN
+                            .iter()
+                            .any(|(operation, _)| operation.name() == name.as_str())
+                    }) {
+                        return Err(format!("unknown operation {unknown}"));
+                    }
+                    let named =
+                        |operation: Operation| args.only.iter().any(|n| n == operation.name());
+                    if named(Operation::DeleteSession) && !named(Operation::SetSession) {
+                        return Err("delete_session deletes what set_session wrote: \
+                                    list set_session too"
+                            .into());
+                    }
+                }
+                // `cargo bench` passes `--bench` to every bench target.
+                "--bench" => {}
+                "-h" | "--help" => return Err(USAGE.to_owned()),
+                other => return Err(format!("unknown argument {other}\n{USAGE}")),
+            }
+        }
+        if args.users == 0 || args.ops < 2 || args.in_flight == 0 || args.pool == Some(0) {
+            return Err(
+                "--users, --in-flight and --pool must be positive, --ops at least 2".into(),
+            );
+        }
+        args.databases = match databases {
+            Some(list) => list
+                .split(',')
+                .map(|name| Backend::parse(name.trim()).ok_or(format!("unknown database {name}")))
+                .collect::<Result<_, _>>()?,
+            None => [Backend::Sqlite, Backend::Postgres, Backend::MySql]
+                .into_iter()
+                .filter(|backend| {
+                    backend
+                        .server_env()
+                        .is_none_or(|env| std::env::var(env).is_ok())
+                })
+                .collect(),
+        };
+        for backend in &args.databases {
+            if let Some(env) = backend.server_env()
+                && std::env::var(env).is_err()
+            {
+                return Err(format!("{} needs {env} to name a server", backend.name()));
+            }
+        }
+        Ok(args)
+    }
+}
+
+fn number<T: std::str::FromStr>(flag: &str, value: Option<String>) -> Result<T, String> {
+    value
+        .as_deref()
+        .and_then(|value| value.replace('_', "").parse().ok())
+        .ok_or_else(|| format!("{flag} needs a number"))
+}
+
+#[tokio::main]
+async fn main() {
+    let args = match Args::parse() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    if args.rss_check {
+        let check = on_fresh_database(Backend::Sqlite, args.clone(), rss_check).await;
+        if args.json {
+            println!("{:#}", json!({ "rss_check": check.to_json() }));
+        } else {
+            check.print();
+        }
+        return;
+    }
+
+    let mut reports = Vec::new();
+    for &backend in &args.databases {
+        eprintln!("{}: seeding {} users", backend.title(), args.users);
+        let report = on_fresh_database(backend, args.clone(), benchmark).await;
+        if !args.json {
+            report.print(&args);
+        }
+        reports.push(report);
+    }
+    if args.json {
+        let document = json!({
+            "users": args.users,
+            "ops": args.ops,
+            "in_flight": args.in_flight,
+            "cores": cores(),
+            "databases": reports.iter().map(|report| report.to_json(&args)).collect::<Vec<_>>(),
+            "peak_rss_kib": proc_status_kib("VmHWM"),
+        });
+        println!("{document:#}");
+    } else {
+        println!(
+            "Wall-clock numbers from a {}-core machine: other load on it skews single runs, so \
+             compare ratios over repeated runs.",
+            cores()
+        );
+    }
+}
+
+// Databases
+
+/// A database created for this run alone.
+struct BenchDatabase {
+    backend: Backend,
+    /// The server's own URL, used to create and drop the benchmark database.
+    server: String,
+    name: String,
+    url: String,
+}
+
+impl BenchDatabase {
+    async fn create(backend: Backend) -> Self {
+        let name = format!("lucia_bench_{}", Uuid::new_v4().simple());
+        let Some(env) = backend.server_env() else {
+            let url = format!("sqlite://{}", sqlite_path(&name).display());
+            return Self {
+                backend,
+                server: String::new(),
+                name,
+                url,
+            };
+        };
+        let server = std::env::var(env).expect("checked when the arguments were parsed");
+        let admin = Database::connect(&server)
+            .await
+            .unwrap_or_else(|err| panic!("{env}={server} is unreachable: {err}"));
+        let create = match backend {
+            Backend::MySql => format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"),
+            _ => format!("CREATE DATABASE {name}"),
+        };
+        admin
+            .execute_unprepared(&create)
+            .await
+            .expect("the benchmark database is created");
+        admin.close().await.expect("the admin connection closes");
+        let url = with_database(&server, &name);
+        Self {
+            backend,
+            server,
+            name,
+            url,
+        }
+    }
+
+    async fn drop(self) {
+        if self.backend == Backend::Sqlite {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ =
+                    std::fs::remove_file(format!("{}{suffix}", sqlite_path(&self.name).display()));
+            }
+            return;
+        }
+        let admin = Database::connect(&self.server)
+            .await
+            .expect("the server is reachable");
+        let drop = match self.backend {
+            Backend::Postgres => format!("DROP DATABASE {} WITH (FORCE)", self.name),
+            _ => format!("DROP DATABASE {}", self.name),
+        };
+        admin
+            .execute_unprepared(&drop)
+            .await
+            .expect("the benchmark database is dropped");
+        admin.close().await.expect("the admin connection closes");
+    }
+}
+
+fn sqlite_path(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("{name}.sqlite"))
+}
+
+/// `server` with its database path replaced by `name`, keeping any query string.
+fn with_database(server: &str, name: &str) -> String {
+    let (base, query) = server
+        .split_once('?')
+        .map_or((server, None), |(b, q)| (b, Some(q)));
+    let authority_end = base.find("://").map_or(0, |i| i + 3);
+    let root = match base[authority_end..].find('/') {
+        Some(slash) => &base[..authority_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{root}/{name}?{query}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+/// Runs `work` on a fresh, migrated database and drops the database afterwards, also when
+/// `work` panics.
+async fn on_fresh_database<F, Fut, T>(backend: Backend, args: Args, work: F) -> T
+where
+    F: FnOnce(Backend, String, Args) -> Fut,
+    Fut: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let database = BenchDatabase::create(backend).await;
+    let outcome = tokio::spawn(work(backend, database.url.clone(), args)).await;
+    database.drop().await;
+    outcome.unwrap_or_else(|failure| resume_unwind(failure.into_panic()))
+}
+
+#[derive(Clone, Copy, Debug)]
+struct PoolSettings {
+    max_connections: u32,
+    ping_every_acquire: bool,
+}
+
+impl PoolSettings {
+    fn new(backend: Backend, args: &Args) -> Self {
+        Self {
+            max_connections: args
+                .pool
+                .unwrap_or_else(|| recommended_max_connections(backend, cores())),
+            ping_every_acquire: args.ping_every_acquire,
+        }
+    }
+
+    fn sea_orm(self, url: &str) -> ConnectOptions {
+        let mut options = ConnectOptions::new(url);
+        options
+            .max_connections(self.max_connections)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            // SeaORM logs every statement at info by default, sqlx at debug: off on both pools,
+            // so that whatever log filter is set cannot make one side alone format statements.
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(sqlite_options);
+        if self.ping_every_acquire {
+            options.test_before_acquire(true);
+        } else {
+            options.test_before_acquire_if_idle_for(PING_IF_IDLE_FOR);
+        }
+        options
+    }
+
+    /// What [`Self::sea_orm`] makes SeaORM build, written for sqlx directly.
+    fn sqlx<DB: sqlx::Database>(self) -> PoolOptions<DB> {
+        let options = PoolOptions::<DB>::new()
+            .max_connections(self.max_connections)
+            .acquire_timeout(ACQUIRE_TIMEOUT);
+        if self.ping_every_acquire {
+            return options.test_before_acquire(true);
+        }
+        options
+            .test_before_acquire(false)
+            .before_acquire(|connection, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PING_IF_IDLE_FOR {
+                        connection.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
+    }
+
+    fn describe(self, backend: Backend) -> String {
+        let ping = if self.ping_every_acquire {
+            "ping on every acquire"
+        } else {
+            "ping after 60 s idle"
+        };
+        let mut text = format!("pool {} connections, {ping}", self.max_connections);
+        if backend == Backend::Sqlite {
+            text.push_str(", WAL, synchronous=NORMAL, busy_timeout 5 s");
+        }
+        text
+    }
+}
+
+async fn connect_ours(url: &str, settings: PoolSettings) -> DatabaseConnection {
+    Database::connect(settings.sea_orm(url))
+        .await
+        .unwrap_or_else(|err| panic!("cannot connect to {url}: {err}"))
+}
+
+async fn connect_baseline(backend: Backend, url: &str, settings: PoolSettings) -> Baseline {
+    let fail = |err: sqlx::Error| -> ! { panic!("sqlx cannot connect to {url}: {err}") };
+    match backend {
+        Backend::Sqlite => {
+            let options: SqliteConnectOptions = url.parse().unwrap_or_else(|err| fail(err));
+            let options = sqlite_options(options).disable_statement_logging();
+            let pool = settings.sqlx().connect_with(options).await;
+            Baseline::Sqlite(pool.unwrap_or_else(|err| fail(err)))
+        }
+        Backend::Postgres => {
+            let options: PgConnectOptions = url.parse().unwrap_or_else(|err| fail(err));
+            let pool = settings
+                .sqlx()
+                .connect_with(options.disable_statement_logging())
+                .await;
+            Baseline::Postgres(pool.unwrap_or_else(|err| fail(err)))
+        }
+        Backend::MySql => {
+            let options: MySqlConnectOptions = url.parse().unwrap_or_else(|err| fail(err));
+            let pool = settings
+                .sqlx()
+                .connect_with(options.disable_statement_logging())
+                .await;
+            Baseline::MySql(pool.unwrap_or_else(|err| fail(err)))
+        }
+    }
+}
+
+// Seeding
+
+/// The rows every side reads: `users` users, each with one password key and two live sessions.
+struct Seeded {
+    user_ids: Vec<String>,
+    session_ids: Vec<String>,
+    key_ids: Vec<String>,
+}
+
+impl Seeded {
+    fn random(ids: &[String]) -> &str {
+        &ids[rand::rng().random_range(0..ids.len())]
+    }
+}
+
+async fn seed(db: &DatabaseConnection, users: usize) -> Seeded {
+    let now = now_millis();
+    let user_ids: Vec<String> = (0..users).map(|_| Uuid::new_v4().to_string()).collect();
+    let key_ids: Vec<String> = (0..users)
+        .map(|i| format!("email:user{i}@example.com"))
+        .collect();
+    let sessions: Vec<SessionRow> = user_ids
+        .iter()
+        .flat_map(|user_id| [user_id, user_id])
+        .map(|user_id| live_session(user_id, now))
+        .collect();
+
+    let transaction = db.begin().await.expect("the seed transaction begins");
+    for batch in user_ids.chunks(SEED_BATCH) {
+        user::Entity::insert_many(batch.iter().map(|id| user::ActiveModel {
+            id: Set(id.clone()),
+        }))
+        .exec_without_returning(&transaction)
+        .await
+        .expect("users are seeded");
+    }
+    for (ids, user_ids) in key_ids.chunks(SEED_BATCH).zip(user_ids.chunks(SEED_BATCH)) {
+        let keys = ids
+            .iter()
+            .zip(user_ids)
+            .map(|(id, user_id)| key::ActiveModel {
+                id: Set(id.clone()),
+                user_id: Set(user_id.clone()),
+                primary: Set(true),
+                hashed_password: Set(Some(FAKE_HASH.to_owned())),
+            });
+        key::Entity::insert_many(keys)
+            .exec_without_returning(&transaction)
+            .await
+            .expect("keys are seeded");
+    }
+    for batch in sessions.chunks(SEED_BATCH) {
+        let rows = batch.iter().map(|session| session::ActiveModel {
+            id: Set(session.id.clone()),
+            user_id: Set(session.user_id.clone()),
+            active_expires: Set(session.active_expires.into()),
+            idle_expires: Set(session.idle_expires.into()),
+        });
+        session::Entity::insert_many(rows)
+            .exec_without_returning(&transaction)
+            .await
+            .expect("sessions are seeded");
+    }
+    transaction.commit().await.expect("the seed commits");
+
+    Seeded {
+        user_ids,
+        session_ids: sessions.into_iter().map(|session| session.id).collect(),
+        key_ids,
+    }
+}
+
+/// A session as [`Auth`] creates one: active for a day, then idle for 14.
+fn live_session(user_id: &str, now: i64) -> SessionRow {
+    let active_expires = now + DAY_MILLIS;
+    SessionRow {
+        id: session_id(),
+        user_id: user_id.to_owned(),
+        active_expires,
+        idle_expires: active_expires + 14 * DAY_MILLIS,
+    }
+}
+
+fn session_id() -> String {
+    rand::rng()
+        .sample_iter(Alphanumeric)
+        .take(SESSION_ID_LENGTH)
+        .map(char::from)
+        .collect()
+}
+
+fn now_millis() -> i64 {
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("the clock is after 1970");
+    i64::try_from(since_epoch.as_millis()).expect("milliseconds fit in i64")
+}
+
+// The two implementations under comparison
+
+/// What the benchmark asks of both implementations: the adapter's operations, returning what
+/// the adapter returns, and the lifecycle's validation.
+trait Store: Send + Sync + 'static {
+    fn get_session_and_user(
+        &self,
+        session_id: &str,
+    ) -> impl Future<Output = Option<(SessionRow, UserRow<()>)>> + Send;
+    /// `Auth::validate_session`: the session's state, `None` if invalid.
+    fn validate_session(
+        &self,
+        session_id: &str,
+    ) -> impl Future<Output = Option<SessionState>> + Send;
+    /// `Auth::validate_session_user`: the session's state and its user, `None` if invalid.
+    fn validate_session_user(
+        &self,
+        session_id: &str,
+    ) -> impl Future<Output = Option<(SessionState, UserRow<()>)>> + Send;
+    fn get_key(&self, key_id: &str) -> impl Future<Output = Option<KeyRow>> + Send;
+    fn get_sessions_by_user_id(
+        &self,
+        user_id: &str,
+    ) -> impl Future<Output = Vec<SessionRow>> + Send;
+    fn set_session(&self, session: &SessionRow) -> impl Future<Output = ()> + Send;
+    fn set_user(&self, user: &UserRow<()>, key: &KeyRow) -> impl Future<Output = ()> + Send;
+    fn delete_session(&self, session_id: &str) -> impl Future<Output = u64> + Send;
+}
+
+/// Our adapter, and the lifecycle over it.
+struct Ours {
+    adapter: SeaOrmAdapter<()>,
+    auth: Auth<SeaOrmAdapter<()>>,
+}
+
+impl Ours {
+    fn new(db: DatabaseConnection) -> Self {
+        let adapter = SeaOrmAdapter::<()>::new(db);
+        Self {
+            auth: Auth::builder(adapter.clone()).build(),
+            adapter,
+        }
+    }
+}
+
+impl Store for Ours {
+    async fn get_session_and_user(&self, session_id: &str) -> Option<(SessionRow, UserRow<()>)> {
+        self.adapter
+            .get_session_and_user(session_id)
+            .await
+            .expect("get_session_and_user succeeds")
+    }
+
+    async fn validate_session(&self, session_id: &str) -> Option<SessionState> {
+        match self.auth.validate_session(session_id).await {
+            Ok(session) => Some(session.state),
+            Err(Error::InvalidSessionId) => None,
+            Err(err) => panic!("validate_session fails: {err}"),
+        }
+    }
+
+    async fn validate_session_user(&self, session_id: &str) -> Option<(SessionState, UserRow<()>)> {
+        match self.auth.validate_session_user(session_id).await {
+            Ok((session, user)) => Some((session.state, user)),
+            Err(Error::InvalidSessionId) => None,
+            Err(err) => panic!("validate_session_user fails: {err}"),
+        }
+    }
+
+    async fn get_key(&self, key_id: &str) -> Option<KeyRow> {
+        self.adapter
+            .get_key(key_id)
+            .await
+            .expect("get_key succeeds")
+    }
+
+    async fn get_sessions_by_user_id(&self, user_id: &str) -> Vec<SessionRow> {
+        self.adapter
+            .get_sessions_by_user_id(user_id)
+            .await
+            .expect("get_sessions_by_user_id succeeds")
+    }
+
+    async fn set_session(&self, session: &SessionRow) {
+        self.adapter
+            .set_session(session)
+            .await
+            .expect("set_session succeeds");
+    }
+
+    async fn set_user(&self, user: &UserRow<()>, key: &KeyRow) {
+        self.adapter
+            .set_user(user, Some(key))
+            .await
+            .expect("set_user succeeds");
+    }
+
+    async fn delete_session(&self, session_id: &str) -> u64 {
+        self.adapter
+            .delete_sessions(&[session_id])
+            .await
+            .expect("delete_sessions succeeds")
+    }
+}
+
+/// The same operations as a careful engineer would write them with sqlx for each database:
+/// static SQL (prepared once per connection and cached by sqlx), PostgreSQL user ids bound and
+/// read as `Uuid`, MySQL's unsigned expiries read as `u64`.
+enum Baseline {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+    MySql(MySqlPool),
+}
+
+/// MySQL's `BIGINT UNSIGNED` expiry as the contract's `i64` milliseconds.
+fn signed(millis: u64) -> i64 {
+    i64::try_from(millis).expect("an expiry within i64 milliseconds")
+}
+
+fn unsigned(millis: i64) -> u64 {
+    u64::try_from(millis).expect("an expiry after 1970")
+}
+
+/// The lifecycle's check before any query: an id that `Auth` cannot have made is rejected
+/// without a round trip.
+fn is_well_formed(session_id: &str) -> bool {
+    session_id.len() == SESSION_ID_LENGTH && session_id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+impl Baseline {
+    async fn close(&self) {
+        match self {
+            Self::Sqlite(pool) => pool.close().await,
+            Self::Postgres(pool) => pool.close().await,
+            Self::MySql(pool) => pool.close().await,
+        }
+    }
+
+    /// `(user_id, active_expires, idle_expires)` of the session, with the user read through the
+    /// join so that a session whose user is gone is no session.
+    async fn session_and_user_id(&self, session_id: &str) -> Option<(String, i64, i64)> {
+        let failed = "the session and user join succeeds";
+        match self {
+            Self::Postgres(pool) => sqlx::query_as::<_, (Uuid, i64, i64)>(
+                r#"SELECT u.id, s.active_expires, s.idle_expires FROM "session" s JOIN "user" u ON u.id = s.user_id WHERE s.id = $1"#,
+            )
+            .bind(session_id)
+            .fetch_optional(pool)
+            .await
+            .expect(failed)
+            .map(|(user_id, active, idle)| (user_id.to_string(), active, idle)),
+            Self::MySql(pool) => sqlx::query_as::<_, (String, u64, u64)>(
+                "SELECT u.id, s.active_expires, s.idle_expires FROM `session` s JOIN `user` u ON u.id = s.user_id WHERE s.id = ?",
+            )
+            .bind(session_id)
+            .fetch_optional(pool)
+            .await
+            .expect(failed)
+            .map(|(user_id, active, idle)| (user_id, signed(active), signed(idle))),
+            Self::Sqlite(pool) => sqlx::query_as::<_, (String, i64, i64)>(
+                r#"SELECT u.id, s.active_expires, s.idle_expires FROM "session" s JOIN "user" u ON u.id = s.user_id WHERE s.id = ?"#,
+            )
+            .bind(session_id)
+            .fetch_optional(pool)
+            .await
+            .expect(failed),
+        }
+    }
+
+    async fn get_session(&self, session_id: &str) -> Option<SessionRow> {
+        let failed = "the session select succeeds";
+        let (user_id, active_expires, idle_expires) = match self {
+            Self::Postgres(pool) => sqlx::query_as::<_, (Uuid, i64, i64)>(
+                r#"SELECT user_id, active_expires, idle_expires FROM "session" WHERE id = $1"#,
+            )
+            .bind(session_id)
+            .fetch_optional(pool)
+            .await
+            .expect(failed)
+            .map(|(user_id, active, idle)| (user_id.to_string(), active, idle)),
+            Self::MySql(pool) => sqlx::query_as::<_, (String, u64, u64)>(
+                "SELECT user_id, active_expires, idle_expires FROM `session` WHERE id = ?",
+            )
+            .bind(session_id)
+            .fetch_optional(pool)
+            .await
+            .expect(failed)
+            .map(|(user_id, active, idle)| (user_id, signed(active), signed(idle))),
+            Self::Sqlite(pool) => sqlx::query_as::<_, (String, i64, i64)>(
+                r#"SELECT user_id, active_expires, idle_expires FROM "session" WHERE id = ?"#,
+            )
+            .bind(session_id)
+            .fetch_optional(pool)
+            .await
+            .expect(failed),
+        }?;
+        Some(SessionRow {
+            id: session_id.to_owned(),
+            user_id,
+            active_expires,
+            idle_expires,
+        })
+    }
+
+    /// The session's state now, after deleting it if it is dead. Every session here is active, so
+    /// the renewal of an idle one never runs on either side and is left out.
+    async fn live_state(&self, session_id: &str, active: i64, idle: i64) -> Option<SessionState> {
+        match SessionState::at(now_millis(), active, idle) {
+            SessionState::Dead => {
+                self.delete_session(session_id).await;
+                None
+            }
+            state => Some(state),
+        }
+    }
+}
+
+impl Store for Baseline {
+    async fn get_session_and_user(&self, session_id: &str) -> Option<(SessionRow, UserRow<()>)> {
+        let (user_id, active_expires, idle_expires) = self.session_and_user_id(session_id).await?;
+        let session = SessionRow {
+            id: session_id.to_owned(),
+            user_id: user_id.clone(),
+            active_expires,
+            idle_expires,
+        };
+        let user = UserRow {
+            id: user_id,
+            attributes: (),
+        };
+        Some((session, user))
+    }
+
+    async fn validate_session(&self, session_id: &str) -> Option<SessionState> {
+        if !is_well_formed(session_id) {
+            return None;
+        }
+        let session = self.get_session(session_id).await?;
+        self.live_state(session_id, session.active_expires, session.idle_expires)
+            .await
+    }
+
+    async fn validate_session_user(&self, session_id: &str) -> Option<(SessionState, UserRow<()>)> {
+        if !is_well_formed(session_id) {
+            return None;
+        }
+        let (session, user) = self.get_session_and_user(session_id).await?;
+        let state = self
+            .live_state(session_id, session.active_expires, session.idle_expires)
+            .await?;
+        Some((state, user))
+    }
+
+    async fn get_key(&self, key_id: &str) -> Option<KeyRow> {
+        let failed = "the key select succeeds";
+        let (user_id, primary, hashed_password) = match self {
+            Self::Postgres(pool) => sqlx::query_as::<_, (Uuid, bool, Option<String>)>(
+                r#"SELECT user_id, "primary", hashed_password FROM "key" WHERE id = $1"#,
+            )
+            .bind(key_id)
+            .fetch_optional(pool)
+            .await
+            .expect(failed)
+            .map(|(user_id, primary, hash)| (user_id.to_string(), primary, hash)),
+            Self::MySql(pool) => sqlx::query_as::<_, (String, bool, Option<String>)>(
+                "SELECT user_id, `primary`, hashed_password FROM `key` WHERE id = ?",
+            )
+            .bind(key_id)
+            .fetch_optional(pool)
+            .await
+            .expect(failed),
+            Self::Sqlite(pool) => sqlx::query_as::<_, (String, bool, Option<String>)>(
+                r#"SELECT user_id, "primary", hashed_password FROM "key" WHERE id = ?"#,
+            )
+            .bind(key_id)
+            .fetch_optional(pool)
+            .await
+            .expect(failed),
+        }?;
+        Some(KeyRow {
+            id: key_id.to_owned(),
+            user_id,
+            primary,
+            hashed_password,
+        })
+    }
+
+    async fn get_sessions_by_user_id(&self, user_id: &str) -> Vec<SessionRow> {
+        let failed = "the sessions select succeeds";
+        let rows: Vec<(String, i64, i64)> = match self {
+            Self::Postgres(pool) => {
+                let Ok(uuid) = Uuid::try_parse(user_id) else {
+                    return Vec::new();
+                };
+                sqlx::query_as(
+                    r#"SELECT id, active_expires, idle_expires FROM "session" WHERE user_id = $1"#,
+                )
+                .bind(uuid)
+                .fetch_all(pool)
+                .await
+                .expect(failed)
+            }
+            Self::MySql(pool) => sqlx::query_as::<_, (String, u64, u64)>(
+                "SELECT id, active_expires, idle_expires FROM `session` WHERE user_id = ?",
+            )
+            .bind(user_id)
+            .fetch_all(pool)
+            .await
+            .expect(failed)
+            .into_iter()
+            .map(|(id, active, idle)| (id, signed(active), signed(idle)))
+            .collect(),
+            Self::Sqlite(pool) => sqlx::query_as(
+                r#"SELECT id, active_expires, idle_expires FROM "session" WHERE user_id = ?"#,
+            )
+            .bind(user_id)
+            .fetch_all(pool)
+            .await
+            .expect(failed),
+        };
+        rows.into_iter()
+            .map(|(id, active_expires, idle_expires)| SessionRow {
+                id,
+                user_id: user_id.to_owned(),
+                active_expires,
+                idle_expires,
+            })
+            .collect()
+    }
+
+    async fn set_session(&self, session: &SessionRow) {
+        let failed = "the session insert succeeds";
+        match self {
+            Self::Postgres(pool) => {
+                let user_id = Uuid::try_parse(&session.user_id).expect("user ids are UUIDs");
+                sqlx::query(
+                    r#"INSERT INTO "session" (id, user_id, active_expires, idle_expires) VALUES ($1, $2, $3, $4)"#,
+                )
+                .bind(&session.id)
+                .bind(user_id)
+                .bind(session.active_expires)
+                .bind(session.idle_expires)
+                .execute(pool)
+                .await
+                .expect(failed);
+            }
+            Self::MySql(pool) => {
+                sqlx::query(
+                    "INSERT INTO `session` (id, user_id, active_expires, idle_expires) VALUES (?, ?, ?, ?)",
+                )
+                .bind(&session.id)
+                .bind(&session.user_id)
+                .bind(unsigned(session.active_expires))
+                .bind(unsigned(session.idle_expires))
+                .execute(pool)
+                .await
+                .expect(failed);
+            }
+            Self::Sqlite(pool) => {
+                sqlx::query(
+                    r#"INSERT INTO "session" (id, user_id, active_expires, idle_expires) VALUES (?, ?, ?, ?)"#,
+                )
+                .bind(&session.id)
+                .bind(&session.user_id)
+                .bind(session.active_expires)
+                .bind(session.idle_expires)
+                .execute(pool)
+                .await
+                .expect(failed);
+            }
+        }
+    }
+
+    async fn set_user(&self, user: &UserRow<()>, key: &KeyRow) {
+        let (user_failed, key_failed) = ("the user insert succeeds", "the key insert succeeds");
+        match self {
+            Self::Postgres(pool) => {
+                let user_id = Uuid::try_parse(&user.id).expect("user ids are UUIDs");
+                let mut transaction = pool.begin().await.expect("a transaction begins");
+                sqlx::query(r#"INSERT INTO "user" (id) VALUES ($1)"#)
+                    .bind(user_id)
+                    .execute(&mut *transaction)
+                    .await
+                    .expect(user_failed);
+                sqlx::query(
+                    r#"INSERT INTO "key" (id, user_id, "primary", hashed_password) VALUES ($1, $2, $3, $4)"#,
+                )
+                .bind(&key.id)
+                .bind(user_id)
+                .bind(key.primary)
+                .bind(&key.hashed_password)
+                .execute(&mut *transaction)
+                .await
+                .expect(key_failed);
+                transaction.commit().await.expect("the transaction commits");
+            }
+            Self::MySql(pool) => {
+                let mut transaction = pool.begin().await.expect("a transaction begins");
+                sqlx::query("INSERT INTO `user` (id) VALUES (?)")
+                    .bind(&user.id)
+                    .execute(&mut *transaction)
+                    .await
+                    .expect(user_failed);
+                sqlx::query(
+                    "INSERT INTO `key` (id, user_id, `primary`, hashed_password) VALUES (?, ?, ?, ?)",
+                )
+                .bind(&key.id)
+                .bind(&key.user_id)
+                .bind(key.primary)
+                .bind(&key.hashed_password)
+                .execute(&mut *transaction)
+                .await
+                .expect(key_failed);
+                transaction.commit().await.expect("the transaction commits");
+            }
+            Self::Sqlite(pool) => {
+                let mut transaction = pool.begin().await.expect("a transaction begins");
+                sqlx::query(r#"INSERT INTO "user" (id) VALUES (?)"#)
+                    .bind(&user.id)
+                    .execute(&mut *transaction)
+                    .await
+                    .expect(user_failed);
+                sqlx::query(
+                    r#"INSERT INTO "key" (id, user_id, "primary", hashed_password) VALUES (?, ?, ?, ?)"#,
+                )
+                .bind(&key.id)
+                .bind(&key.user_id)
+                .bind(key.primary)
+                .bind(&key.hashed_password)
+                .execute(&mut *transaction)
+                .await
+                .expect(key_failed);
+                transaction.commit().await.expect("the transaction commits");
+            }
+        }
+    }
+
+    async fn delete_session(&self, session_id: &str) -> u64 {
+        let failed = "the session delete succeeds";
+        match self {
+            Self::Postgres(pool) => sqlx::query(r#"DELETE FROM "session" WHERE id = $1"#)
+                .bind(session_id)
+                .execute(pool)
+                .await
+                .expect(failed)
+                .rows_affected(),
+            Self::MySql(pool) => sqlx::query("DELETE FROM `session` WHERE id = ?")
+                .bind(session_id)
+                .execute(pool)
+                .await
+                .expect(failed)
+                .rows_affected(),
+            Self::Sqlite(pool) => sqlx::query(r#"DELETE FROM "session" WHERE id = ?"#)
+                .bind(session_id)
+                .execute(pool)
+                .await
+                .expect(failed)
+                .rows_affected(),
+        }
+    }
+}
+
+// Operations and measurements
+
+#[derive(Clone, Copy, Debug)]
+enum Operation {
+    GetSessionAndUser,
+    ValidateSession,
+    ValidateSessionUser,
+    GetKey,
+    GetSessionsByUserId,
+    SetSession,
+    SetUser,
+    DeleteSession,
+}
+
+impl Operation {
+    fn name(self) -> &'static str {
+        match self {
+            Self::GetSessionAndUser => "get_session_and_user",
+            Self::ValidateSession => "validate_session",
+            Self::ValidateSessionUser => "validate_session_user",
+            Self::GetKey => "get_key",
+            Self::GetSessionsByUserId => "get_sessions_by_user_id",
+            Self::SetSession => "set_session",
+            Self::SetUser => "set_user",
+            Self::DeleteSession => "delete_session",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    OneAtATime,
+    InFlight,
+}
+
+/// Reads first, on the seeded tables only; then writes, `delete_session` last since it deletes
+/// what `set_session` wrote.
+const PLAN: [(Operation, Mode); 10] = [
+    (Operation::GetSessionAndUser, Mode::OneAtATime),
+    (Operation::GetSessionAndUser, Mode::InFlight),
+    (Operation::ValidateSession, Mode::OneAtATime),
+    (Operation::ValidateSessionUser, Mode::OneAtATime),
+    (Operation::GetKey, Mode::OneAtATime),
+    (Operation::GetSessionsByUserId, Mode::OneAtATime),
+    (Operation::SetSession, Mode::OneAtATime),
+    (Operation::SetSession, Mode::InFlight),
+    (Operation::SetUser, Mode::OneAtATime),
+    (Operation::DeleteSession, Mode::OneAtATime),
+];
+
+fn warmup_ops(mode: Mode, in_flight: usize) -> usize {
+    match mode {
+        Mode::OneAtATime => WARMUP_OPS,
+        Mode::InFlight => WARMUP_OPS.max(4 * in_flight),
+    }
+}
+
+/// One implementation with the rows it alone writes, so that the two never collide on an id.
+struct Side<S> {
+    store: S,
+    seeded: Arc<Seeded>,
+    new_sessions: Fresh<SessionRow>,
+    /// How many of `new_sessions` have been deleted.
+    deleted_sessions: AtomicUsize,
+    new_users: Fresh<(UserRow<()>, KeyRow)>,
+}
+
+/// Rows made before the clock starts, handed out once each.
+struct Fresh<T> {
+    rows: Vec<T>,
+    next: AtomicUsize,
+}
+
+impl<T> Fresh<T> {
+    fn new(rows: Vec<T>) -> Self {
+        Self {
+            rows,
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    fn take(&self) -> &T {
+        let index = self.next.fetch_add(1, Ordering::Relaxed);
+        self.rows
+            .get(index)
+            .expect("enough fresh rows are made for every run")
+    }
+}
+
+impl<S: Store> Side<S> {
+    fn new(store: S, seeded: Arc<Seeded>, args: &Args) -> Self {
+        let now = now_millis();
+        let session_writes = PLAN
+            .iter()
+            .filter(|(operation, _)| matches!(operation, Operation::SetSession))
+            .map(|&(_, mode)| warmup_ops(mode, args.in_flight) + args.ops)
+            .sum();
+        let new_sessions = (0..session_writes)
+            .map(|_| live_session(Seeded::random(&seeded.user_ids), now))
+            .collect();
+        let new_users = (0..WARMUP_OPS + args.ops)
+            .map(|_| {
+                let id = Uuid::new_v4().to_string();
+                let key = KeyRow {
+                    id: format!("email:{}@example.com", Uuid::new_v4().simple()),
+                    user_id: id.clone(),
+                    primary: true,
+                    hashed_password: Some(FAKE_HASH.to_owned()),
+                };
+                (UserRow { id, attributes: () }, key)
+            })
+            .collect();
+        Self {
+            store,
+            seeded,
+            new_sessions: Fresh::new(new_sessions),
+            deleted_sessions: AtomicUsize::new(0),
+            new_users: Fresh::new(new_users),
+        }
+    }
+
+    async fn run(&self, operation: Operation) {
+        let seeded = &self.seeded;
+        match operation {
+            Operation::GetSessionAndUser => {
+                let id = Seeded::random(&seeded.session_ids);
+                let found = self.store.get_session_and_user(id).await;
+                assert!(found.is_some(), "a seeded session is found");
+            }
+            Operation::ValidateSession => {
+                let id = Seeded::random(&seeded.session_ids);
+                let state = self.store.validate_session(id).await;
+                assert_eq!(
+                    state,
+                    Some(SessionState::Active),
+                    "a seeded session is active"
+                );
+            }
+            Operation::ValidateSessionUser => {
+                let id = Seeded::random(&seeded.session_ids);
+                let state = self.store.validate_session_user(id).await.map(|(s, _)| s);
+                assert_eq!(
+                    state,
+                    Some(SessionState::Active),
+                    "a seeded session is active"
+                );
+            }
+            Operation::GetKey => {
+                let found = self.store.get_key(Seeded::random(&seeded.key_ids)).await;
+                assert!(found.is_some(), "a seeded key is found");
+            }
+            Operation::GetSessionsByUserId => {
+                let user_id = Seeded::random(&seeded.user_ids);
+                let sessions = self.store.get_sessions_by_user_id(user_id).await;
+                assert!(sessions.len() >= 2, "a seeded user has two sessions");
+            }
+            Operation::SetSession => self.store.set_session(self.new_sessions.take()).await,
+            Operation::SetUser => {
+                let (user, key) = self.new_users.take();
+                self.store.set_user(user, key).await;
+            }
+            Operation::DeleteSession => {
+                let index = self.deleted_sessions.fetch_add(1, Ordering::Relaxed);
+                assert!(
+                    index < self.new_sessions.next.load(Ordering::Relaxed),
+                    "only sessions that set_session wrote are deleted"
+                );
+                let deleted = self.store.delete_session(&self.new_sessions.rows[index].id);
+                assert_eq!(deleted.await, 1, "the session existed");
+            }
+        }
+    }
+}
+
+/// Latencies of the operations of one measurement, and the wall time they took together.
+struct Samples {
+    latencies: Vec<Duration>,
+    wall: Duration,
+}
+
+impl Samples {
+    fn merge(mut self, other: Samples) -> Self {
+        self.latencies.extend(other.latencies);
+        self.wall += other.wall;
+        self
+    }
+
+    fn summary(mut self) -> Summary {
+        self.latencies.sort_unstable();
+        let count = self.latencies.len();
+        Summary {
+            count,
+            ops_per_sec: count as f64 / self.wall.as_secs_f64(),
+            p50_us: micros(percentile(&self.latencies, 0.50)),
+            p99_us: micros(percentile(&self.latencies, 0.99)),
+        }
+    }
+}
+
+/// Nearest-rank percentile of sorted latencies.
+fn percentile(sorted: &[Duration], quantile: f64) -> Duration {
+    let rank = (quantile * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn micros(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e6
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Summary {
+    count: usize,
+    ops_per_sec: f64,
+    p50_us: f64,
+    p99_us: f64,
+}
+
+impl Summary {
+    fn to_json(self) -> Value {
+        json!({
+            "count": self.count,
+            "ops_per_sec": round(self.ops_per_sec, 1),
+            "p50_us": round(self.p50_us, 1),
+            "p99_us": round(self.p99_us, 1),
+        })
+    }
+}
+
+fn round(value: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    (value * scale).round() / scale
+}
+
+async fn measure<S: Store>(
+    side: &Arc<Side<S>>,
+    operation: Operation,
+    mode: Mode,
+    in_flight: usize,
+    count: usize,
+) -> Samples {
+    let started = Instant::now();
+    let latencies = match mode {
+        Mode::OneAtATime => {
+            let mut latencies = Vec::with_capacity(count);
+            for _ in 0..count {
+                let start = Instant::now();
+                side.run(operation).await;
+                latencies.push(start.elapsed());
+            }
+            latencies
+        }
+        Mode::InFlight => {
+            // Tasks on the multi-threaded runtime, as a web server would run requests; each
+            // takes the next operation until `count` have started.
+            let started_ops = Arc::new(AtomicUsize::new(0));
+            let mut tasks = JoinSet::new();
+            for _ in 0..in_flight {
+                let side = Arc::clone(side);
+                let started_ops = Arc::clone(&started_ops);
+                tasks.spawn(async move {
+                    let mut latencies = Vec::with_capacity(count / in_flight + 1);
+                    while started_ops.fetch_add(1, Ordering::Relaxed) < count {
+                        let start = Instant::now();
+                        side.run(operation).await;
+                        latencies.push(start.elapsed());
+                    }
+                    latencies
+                });
+            }
+            let mut latencies = Vec::with_capacity(count);
+            while let Some(task) = tasks.join_next().await {
+                latencies
+                    .extend(task.unwrap_or_else(|failure| resume_unwind(failure.into_panic())));
+            }
+            latencies
+        }
+    };
+    Samples {
+        latencies,
+        wall: started.elapsed(),
+    }
+}
+
+struct Measurement {
+    operation: Operation,
+    mode: Mode,
+    ours: Summary,
+    sqlx: Summary,
+}
+
+impl Measurement {
+    /// How many times longer ours takes: by p50 latency one at a time, by time per operation
+    /// (the inverse of throughput) in flight. Above 1 means slower than sqlx.
+    fn ratio(&self) -> f64 {
+        match self.mode {
+            Mode::OneAtATime => self.ours.p50_us / self.sqlx.p50_us,
+            Mode::InFlight => self.sqlx.ops_per_sec / self.ours.ops_per_sec,
+        }
+    }
+
+    fn label(&self, in_flight: usize) -> String {
+        match self.mode {
+            Mode::OneAtATime => self.operation.name().to_owned(),
+            Mode::InFlight => format!("{} ({in_flight} in flight)", self.operation.name()),
+        }
+    }
+}
+
+async fn compare(
+    ours: &Arc<Side<Ours>>,
+    sqlx: &Arc<Side<Baseline>>,
+    operation: Operation,
+    mode: Mode,
+    args: &Args,
+) -> Measurement {
+    let n = args.in_flight;
+    let warmup = warmup_ops(mode, n);
+    measure(ours, operation, mode, n, warmup).await;
+    measure(sqlx, operation, mode, n, warmup).await;
+    let first = args.ops / 2;
+    let second = args.ops - first;
+    let ours_first = measure(ours, operation, mode, n, first).await;
+    let sqlx_first = measure(sqlx, operation, mode, n, first).await;
+    let sqlx_second = measure(sqlx, operation, mode, n, second).await;
+    let ours_second = measure(ours, operation, mode, n, second).await;
+    Measurement {
+        operation,
+        mode,
+        ours: ours_first.merge(ours_second).summary(),
+        sqlx: sqlx_first.merge(sqlx_second).summary(),
+    }
+}
+
+// The benchmark of one database
+
+struct DatabaseReport {
+    backend: Backend,
+    settings: PoolSettings,
+    seed_time: Duration,
+    measurements: Vec<Measurement>,
+    peak_rss_kib: Option<u64>,
+}
+
+async fn benchmark(backend: Backend, url: String, args: Args) -> DatabaseReport {
+    let settings = PoolSettings::new(backend, &args);
+    let db = connect_ours(&url, settings).await;
+    Migrator::up(&db, None).await.expect("the migration runs");
+    let seed_started = Instant::now();
+    let seeded = Arc::new(seed(&db, args.users).await);
+    let seed_time = seed_started.elapsed();
+    let baseline = connect_baseline(backend, &url, settings).await;
+
+    let ours = Arc::new(Side::new(Ours::new(db.clone()), Arc::clone(&seeded), &args));
+    let sqlx = Arc::new(Side::new(baseline, seeded, &args));
+    let mut measurements = Vec::with_capacity(PLAN.len());
+    let planned = PLAN.into_iter().filter(|(operation, _)| {
+        args.only.is_empty() || args.only.iter().any(|name| name == operation.name())
+    });
+    for (operation, mode) in planned {
+        eprintln!("{}: {}", backend.title(), operation.name());
+        measurements.push(compare(&ours, &sqlx, operation, mode, &args).await);
+    }
+    sqlx.store.close().await;
+    db.close().await.expect("the SeaORM pool closes");
+    DatabaseReport {
+        backend,
+        settings,
+        seed_time,
+        measurements,
+        peak_rss_kib: proc_status_kib("VmHWM"),
+    }
+}
+
+impl DatabaseReport {
+    fn print(&self, args: &Args) {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "\n{} — {}; {} users seeded in {:.1} s, {} operations per measurement",
+            self.backend.title(),
+            self.settings.describe(self.backend),
+            args.users,
+            self.seed_time.as_secs_f64(),
+            args.ops,
+        );
+        let _ = writeln!(
+            out,
+            "{:<38} {:<5} {:>10} {:>10} {:>10} {:>10}",
+            "operation", "impl", "ops/s", "p50 µs", "p99 µs", "ours/sqlx"
+        );
+        for measurement in &self.measurements {
+            let label = measurement.label(args.in_flight);
+            for (name, summary, ratio) in [
+                (
+                    "ours",
+                    measurement.ours,
+                    format!("{:.2}", measurement.ratio()),
+                ),
+                ("sqlx", measurement.sqlx, String::new()),
+            ] {
+                let label = if name == "ours" { label.as_str() } else { "" };
+                let _ = writeln!(
+                    out,
+                    "{label:<38} {name:<5} {:>10.0} {:>10.1} {:>10.1} {ratio:>10}",
+                    summary.ops_per_sec, summary.p50_us, summary.p99_us
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "ours/sqlx: p50 latency ratio one at a time, time-per-operation ratio (sqlx ops/s ÷ \
+             ours) in flight; above 1 is slower than sqlx."
+        );
+        if let Some(kib) = self.peak_rss_kib {
+            let _ = writeln!(out, "peak RSS of the process so far (VmHWM): {}", mib(kib));
+        }
+        print!("{out}");
+    }
+
+    fn to_json(&self, args: &Args) -> Value {
+        json!({
+            "database": self.backend.name(),
+            "max_connections": self.settings.max_connections,
+            "ping_every_acquire": self.settings.ping_every_acquire,
+            "seed_seconds": round(self.seed_time.as_secs_f64(), 2),
+            "measurements": self.measurements.iter().map(|m| json!({
+                "operation": m.operation.name(),
+                "mode": match m.mode { Mode::OneAtATime => "one_at_a_time", Mode::InFlight => "in_flight" },
+                "in_flight": match m.mode { Mode::OneAtATime => 1, Mode::InFlight => args.in_flight },
+                "ours": m.ours.to_json(),
+                "sqlx": m.sqlx.to_json(),
+                "ratio": round(m.ratio(), 3),
+            })).collect::<Vec<_>>(),
+            "peak_rss_kib": self.peak_rss_kib,
+        })
+    }
+}
+
+// Memory
+
+struct RssCheck {
+    after_first: MemorySnapshot,
+    after_more: MemorySnapshot,
+    first_seconds: f64,
+    more_seconds: f64,
+}
+
+#[derive(Clone, Copy)]
+struct MemorySnapshot {
+    peak_kib: u64,
+    current_kib: u64,
+}
+
+impl MemorySnapshot {
+    fn now() -> Self {
+        Self {
+            peak_kib: proc_status_kib("VmHWM").expect("/proc/self/status has VmHWM"),
+            current_kib: proc_status_kib("VmRSS").expect("/proc/self/status has VmRSS"),
+        }
+    }
+}
+
+impl RssCheck {
+    fn growth_percent(&self) -> f64 {
+        let (before, after) = (self.after_first.peak_kib, self.after_more.peak_kib);
+        (after as f64 - before as f64) / before as f64 * 100.0
+    }
+
+    fn print(&self) {
+        println!(
+            "SQLite memory check: get_session_and_user through SeaOrmAdapter\n\
+             after {RSS_FIRST_OPS} ({:.1} s): peak RSS {}, current {}\n\
+             after {RSS_MORE_OPS} more ({:.1} s): peak RSS {}, current {}\n\
+             peak RSS growth: {:+.1} %",
+            self.first_seconds,
+            mib(self.after_first.peak_kib),
+            mib(self.after_first.current_kib),
+            self.more_seconds,
+            mib(self.after_more.peak_kib),
+            mib(self.after_more.current_kib),
+            self.growth_percent(),
+        );
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "operation": "get_session_and_user",
+            "first_ops": RSS_FIRST_OPS,
+            "more_ops": RSS_MORE_OPS,
+            "peak_kib_after_first": self.after_first.peak_kib,
+            "current_kib_after_first": self.after_first.current_kib,
+            "peak_kib_after_more": self.after_more.peak_kib,
+            "current_kib_after_more": self.after_more.current_kib,
+            "peak_growth_percent": round(self.growth_percent(), 2),
+        })
+    }
+}
+
+async fn rss_check(backend: Backend, url: String, args: Args) -> RssCheck {
+    let settings = PoolSettings::new(backend, &args);
+    let db = connect_ours(&url, settings).await;
+    Migrator::up(&db, None).await.expect("the migration runs");
+    let seeded = Arc::new(seed(&db, args.users).await);
+    let ours = Arc::new(Side::new(Ours::new(db.clone()), seeded, &args));
+
+    eprintln!("SQLite: {RSS_FIRST_OPS} get_session_and_user");
+    let started = Instant::now();
+    drive(&ours, RSS_FIRST_OPS, args.in_flight).await;
+    let first_seconds = started.elapsed().as_secs_f64();
+    let after_first = MemorySnapshot::now();
+
+    eprintln!("SQLite: {RSS_MORE_OPS} more");
+    let started = Instant::now();
+    drive(&ours, RSS_MORE_OPS, args.in_flight).await;
+    let more_seconds = started.elapsed().as_secs_f64();
+    let after_more = MemorySnapshot::now();
+
+    db.close().await.expect("the SeaORM pool closes");
+    RssCheck {
+        after_first,
+        after_more,
+        first_seconds,
+        more_seconds,
+    }
+}
+
+/// `count` `get_session_and_user` with `in_flight` at a time, keeping no samples: the check is
+/// about what the adapter retains, so the benchmark itself must not grow.
+async fn drive(side: &Arc<Side<Ours>>, count: usize, in_flight: usize) {
+    let started_ops = Arc::new(AtomicUsize::new(0));
+    let mut tasks = JoinSet::new();
+    for _ in 0..in_flight {
+        let side = Arc::clone(side);
+        let started_ops = Arc::clone(&started_ops);
+        tasks.spawn(async move {
+            while started_ops.fetch_add(1, Ordering::Relaxed) < count {
+                side.run(Operation::GetSessionAndUser).await;
+            }
+        });
+    }
+    while let Some(task) = tasks.join_next().await {
+        task.unwrap_or_else(|failure| resume_unwind(failure.into_panic()));
+    }
+}
+
+/// A `kB` field of `/proc/self/status` (Linux only).
+fn proc_status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|line| {
+        let value = line.strip_prefix(field)?.strip_prefix(':')?;
+        value.trim().strip_suffix("kB")?.trim().parse().ok()
+    })
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+fn cores() -> u32 {
+    std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX))
+}
