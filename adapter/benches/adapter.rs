@@ -25,7 +25,6 @@
 use std::fmt::Write as _;
 use std::future::Future;
 use std::panic::resume_unwind;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -36,11 +35,11 @@ use lucia_sea_orm_auth::{
 };
 use lucia_sea_orm_entity::{key, session, user};
 use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+use lucia_sea_orm_tests::ScratchDatabase;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use sea_orm::{
-    ActiveValue::Set, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
-    TransactionTrait,
+    ActiveValue::Set, ConnectOptions, Database, DatabaseConnection, EntityTrait, TransactionTrait,
 };
 use serde_json::{Value, json};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
@@ -151,10 +150,15 @@ impl Backend {
     }
 
     fn server_env(self) -> Option<&'static str> {
+        self.harness().server_env()
+    }
+
+    /// The same database in the test suite's harness, which creates and drops it.
+    fn harness(self) -> lucia_sea_orm_tests::Backend {
         match self {
-            Self::Sqlite => None,
-            Self::Postgres => Some("TEST_POSTGRES_URL"),
-            Self::MySql => Some("TEST_MYSQL_URL"),
+            Self::Sqlite => lucia_sea_orm_tests::Backend::Sqlite,
+            Self::Postgres => lucia_sea_orm_tests::Backend::Postgres,
+            Self::MySql => lucia_sea_orm_tests::Backend::MySql,
         }
     }
 }
@@ -312,92 +316,6 @@ async fn main() {
 
 // Databases
 
-/// A database created for this run alone.
-struct BenchDatabase {
-    backend: Backend,
-    /// The server's own URL, used to create and drop the benchmark database.
-    server: String,
-    name: String,
-    url: String,
-}
-
-impl BenchDatabase {
-    async fn create(backend: Backend) -> Self {
-        let name = format!("lucia_bench_{}", Uuid::new_v4().simple());
-        let Some(env) = backend.server_env() else {
-            let url = format!("sqlite://{}", sqlite_path(&name).display());
-            return Self {
-                backend,
-                server: String::new(),
-                name,
-                url,
-            };
-        };
-        let server = std::env::var(env).expect("checked when the arguments were parsed");
-        let admin = Database::connect(&server)
-            .await
-            .unwrap_or_else(|err| panic!("{env}={server} is unreachable: {err}"));
-        let create = match backend {
-            Backend::MySql => format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"),
-            _ => format!("CREATE DATABASE {name}"),
-        };
-        admin
-            .execute_unprepared(&create)
-            .await
-            .expect("the benchmark database is created");
-        admin.close().await.expect("the admin connection closes");
-        let url = with_database(&server, &name);
-        Self {
-            backend,
-            server,
-            name,
-            url,
-        }
-    }
-
-    async fn drop(self) {
-        if self.backend == Backend::Sqlite {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ =
-                    std::fs::remove_file(format!("{}{suffix}", sqlite_path(&self.name).display()));
-            }
-            return;
-        }
-        let admin = Database::connect(&self.server)
-            .await
-            .expect("the server is reachable");
-        let drop = match self.backend {
-            Backend::Postgres => format!("DROP DATABASE {} WITH (FORCE)", self.name),
-            _ => format!("DROP DATABASE {}", self.name),
-        };
-        admin
-            .execute_unprepared(&drop)
-            .await
-            .expect("the benchmark database is dropped");
-        admin.close().await.expect("the admin connection closes");
-    }
-}
-
-fn sqlite_path(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("{name}.sqlite"))
-}
-
-/// `server` with its database path replaced by `name`, keeping any query string.
-fn with_database(server: &str, name: &str) -> String {
-    let (base, query) = server
-        .split_once('?')
-        .map_or((server, None), |(b, q)| (b, Some(q)));
-    let authority_end = base.find("://").map_or(0, |i| i + 3);
-    let root = match base[authority_end..].find('/') {
-        Some(slash) => &base[..authority_end + slash],
-        None => base,
-    };
-    match query {
-        Some(query) => format!("{root}/{name}?{query}"),
-        None => format!("{root}/{name}"),
-    }
-}
-
 /// Runs `work` on a fresh, migrated database and drops the database afterwards, also when
 /// `work` panics.
 async fn on_fresh_database<F, Fut, T>(backend: Backend, args: Args, work: F) -> T
@@ -406,8 +324,10 @@ where
     Fut: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
-    let database = BenchDatabase::create(backend).await;
-    let outcome = tokio::spawn(work(backend, database.url.clone(), args)).await;
+    let database = ScratchDatabase::create(backend.harness(), "lucia_bench")
+        .await
+        .expect("the server was checked when the arguments were parsed");
+    let outcome = tokio::spawn(work(backend, database.url().to_owned(), args)).await;
     database.drop().await;
     outcome.unwrap_or_else(|failure| resume_unwind(failure.into_panic()))
 }

@@ -28,7 +28,8 @@ pub enum Schema {
 }
 
 impl Backend {
-    fn server_env(self) -> Option<&'static str> {
+    /// The environment variable naming this backend's server, if it has one.
+    pub fn server_env(self) -> Option<&'static str> {
         match self {
             Backend::Sqlite => None,
             Backend::Postgres => Some("TEST_POSTGRES_URL"),
@@ -44,12 +45,12 @@ where
     F: FnOnce(DatabaseConnection) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let Some(database) = TestDatabase::create(backend).await else {
+    let Some(database) = ScratchDatabase::create(backend, "lucia_test").await else {
         return;
     };
-    let db = Database::connect(&database.url)
+    let db = Database::connect(database.url())
         .await
-        .unwrap_or_else(|err| panic!("cannot connect to {}: {err}", database.url));
+        .unwrap_or_else(|err| panic!("cannot connect to {}: {err}", database.url()));
     if schema == Schema::Migrated {
         AppMigrator::up(&db, None).await.expect("migrations run");
     }
@@ -61,7 +62,9 @@ where
     }
 }
 
-struct TestDatabase {
+/// A database of its own for one test (or benchmark run), beside the server's other databases:
+/// `<prefix>_<uuid>`, or a file of that name in the temporary directory for SQLite.
+pub struct ScratchDatabase {
     backend: Backend,
     /// The server's own URL, used to create and drop the test database.
     server: String,
@@ -69,9 +72,11 @@ struct TestDatabase {
     url: String,
 }
 
-impl TestDatabase {
-    async fn create(backend: Backend) -> Option<Self> {
-        let name = format!("lucia_test_{}", uuid::Uuid::new_v4().simple());
+impl ScratchDatabase {
+    /// Creates the database; `None` if `backend`'s server is not configured (outside CI, where
+    /// that fails instead).
+    pub async fn create(backend: Backend, prefix: &str) -> Option<Self> {
+        let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
         let Some(env) = backend.server_env() else {
             let path = sqlite_path(&name);
             let url = format!("sqlite://{}?mode=rwc", path.display());
@@ -113,7 +118,13 @@ impl TestDatabase {
         })
     }
 
-    async fn drop(self) {
+    /// Its URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Drops the database (deletes the SQLite files).
+    pub async fn drop(self) {
         if self.backend == Backend::Sqlite {
             for suffix in ["", "-wal", "-shm"] {
                 let _ =

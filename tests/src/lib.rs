@@ -12,7 +12,7 @@ mod migrator;
 pub mod server;
 pub mod tables;
 
-pub use database::{Backend, Schema, run};
+pub use database::{Backend, Schema, ScratchDatabase, run};
 pub use m20261201_000001_add_username_to_user::Migration as AddUsernameToUser;
 pub use migrator::AppMigrator;
 
