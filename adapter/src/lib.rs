@@ -2,8 +2,8 @@
 //! and SQLite, with the tables of `lucia-sea-orm-migration`.
 //!
 //! The backend is read from the connection. The same adapter runs inside a caller's
-//! transaction: build it over a [`DatabaseExecutor`](sea_orm::DatabaseExecutor) borrowing the
-//! transaction, and the rows it writes commit or roll back with the caller's other work.
+//! transaction ([`SeaOrmAdapter::within`]): the rows it writes commit or roll back with the
+//! caller's other work.
 //!
 //! ```
 //! use lucia_sea_orm_adapter::SeaOrmAdapter;
@@ -49,8 +49,9 @@ use lucia_sea_orm_auth::{Adapter, Error, KeyRow, Result, SessionRow, UserRow};
 use lucia_sea_orm_entity::{key, session, user};
 use sea_orm::sea_query::{Asterisk, Expr, IntoIden, LockType, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    FromQueryResult, JsonValue, QueryFilter, SqlErr, TransactionSession, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseExecutor,
+    DatabaseTransaction, DbErr, EntityTrait, FromQueryResult, JsonValue, QueryFilter, SqlErr,
+    TransactionSession, TransactionTrait,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -62,24 +63,43 @@ use crate::statements::{ACTIVE_EXPIRES, HotReads, IDLE_EXPIRES, USER_ID};
 
 /// A Lucia [`Adapter`] over a SeaORM connection `C` for users whose own columns are `A`.
 ///
-/// `C` is a [`DatabaseConnection`] (a pool) or anything else that runs statements and
-/// transactions, such as a [`DatabaseExecutor`](sea_orm::DatabaseExecutor) over a caller's
-/// transaction. The adapter keeps no state but the connection.
+/// Made with [`new`](Self::new) over a [`DatabaseConnection`] (a pool), or with
+/// [`within`](SeaOrmAdapter::within) over a caller's transaction. The adapter keeps no state but
+/// the connection.
 pub struct SeaOrmAdapter<A, C = DatabaseConnection> {
     connection: C,
     columns: Columns,
     reads: Arc<HotReads>,
+    /// Whether the adapter's transactions are its own, so that a deadlock victim can be run
+    /// again; inside a caller's transaction MySQL has already rolled back the caller's work too.
+    retries_deadlocks: bool,
     attributes: PhantomData<fn() -> A>,
 }
 
+impl<A> SeaOrmAdapter<A> {
+    /// An adapter over a connection pool, for the database it is connected to.
+    pub fn new(connection: DatabaseConnection) -> Self {
+        Self::over(connection, true)
+    }
+}
+
+impl<'c, A> SeaOrmAdapter<A, DatabaseExecutor<'c>> {
+    /// An adapter whose reads and writes are part of `transaction`: they commit or roll back
+    /// with the caller's other work. Its own transactions (`set_user` with a key, the atomic
+    /// updates) are savepoints in it.
+    pub fn within(transaction: &'c DatabaseTransaction) -> Self {
+        Self::over(DatabaseExecutor::from(transaction), false)
+    }
+}
+
 impl<A, C: ConnectionTrait> SeaOrmAdapter<A, C> {
-    /// An adapter over `connection`, for the database it is connected to.
-    pub fn new(connection: C) -> Self {
+    fn over(connection: C, retries_deadlocks: bool) -> Self {
         let backend = connection.get_database_backend();
         Self {
             connection,
             columns: Columns::new(backend),
             reads: Arc::new(HotReads::new(backend)),
+            retries_deadlocks,
             attributes: PhantomData,
         }
     }
@@ -96,6 +116,7 @@ impl<A, C: Clone> Clone for SeaOrmAdapter<A, C> {
             connection: self.connection.clone(),
             columns: self.columns,
             reads: Arc::clone(&self.reads),
+            retries_deadlocks: self.retries_deadlocks,
             attributes: PhantomData,
         }
     }
@@ -138,7 +159,7 @@ where
             .values(values)
             .map_err(|err| Error::Database(Box::new(err)))?;
 
-        retry_deadlocks(|| async {
+        retry_deadlocks(self.retries_deadlocks, || async {
             let transaction = self.connection.begin().await.map_err(database)?;
             if let Err(err) = transaction.execute(&insert).await {
                 transaction.rollback().await.map_err(database)?;
@@ -173,7 +194,7 @@ where
                 .to_owned()
         });
 
-        retry_deadlocks(|| async {
+        retry_deadlocks(self.retries_deadlocks, || async {
             // MySQL has no UPDATE … RETURNING: the update and the read share a transaction so the
             // row returned is the row written.
             let transaction = self.connection.begin().await.map_err(database)?;
@@ -194,7 +215,7 @@ where
             return Ok(());
         }
 
-        retry_deadlocks(|| async {
+        retry_deadlocks(self.retries_deadlocks, || async {
             user::Entity::delete_by_id(user_id)
                 .exec(&self.connection)
                 .await
@@ -209,7 +230,7 @@ where
             return Ok(());
         }
 
-        retry_deadlocks(|| async {
+        retry_deadlocks(self.retries_deadlocks, || async {
             let transaction = self.connection.begin().await.map_err(database)?;
             // Locking the user first makes a concurrent `set_session`/`set_key` for it wait for us
             // and then fail its foreign-key check, instead of slipping a row in between our deletes
@@ -281,7 +302,7 @@ where
             return Err(Error::InvalidUserId);
         }
 
-        retry_deadlocks(|| async {
+        retry_deadlocks(self.retries_deadlocks, || async {
             let row = session::ActiveModel {
                 id: Set(session.id.clone()),
                 user_id: Set(session.user_id.clone()),
@@ -307,7 +328,7 @@ where
             return Ok(0);
         }
 
-        retry_deadlocks(|| async {
+        retry_deadlocks(self.retries_deadlocks, || async {
             let deleted = session::Entity::delete_many()
                 .filter(session::Column::Id.is_in(ids.iter().copied()))
                 .exec(&self.connection)
@@ -323,7 +344,7 @@ where
             return Ok(());
         }
 
-        retry_deadlocks(|| async {
+        retry_deadlocks(self.retries_deadlocks, || async {
             session::Entity::delete_many()
                 .filter(session::Column::UserId.eq(user_id))
                 .exec(&self.connection)
@@ -339,7 +360,7 @@ where
             return Ok(0);
         }
 
-        retry_deadlocks(|| async {
+        retry_deadlocks(self.retries_deadlocks, || async {
             let deleted = session::Entity::delete_many()
                 .filter(session::Column::UserId.eq(user_id))
                 .filter(session::Column::IdleExpires.lt(now))
@@ -352,7 +373,7 @@ where
     }
 
     async fn delete_expired_sessions(&self, now: i64) -> Result<u64> {
-        retry_deadlocks(|| async {
+        retry_deadlocks(self.retries_deadlocks, || async {
             let deleted = session::Entity::delete_many()
                 .filter(session::Column::IdleExpires.lt(now))
                 .exec(&self.connection)
@@ -445,7 +466,10 @@ where
             return Err(Error::InvalidUserId);
         }
 
-        retry_deadlocks(|| async { insert_key(&self.connection, key).await }).await
+        retry_deadlocks(self.retries_deadlocks, || async {
+            insert_key(&self.connection, key).await
+        })
+        .await
     }
 
     async fn update_key_password(
@@ -460,7 +484,7 @@ where
             self.columns.check(Column::HashedPassword, hash)?;
         }
 
-        retry_deadlocks(|| async {
+        retry_deadlocks(self.retries_deadlocks, || async {
             // As for user attributes: no UPDATE … RETURNING on MySQL, so one transaction.
             let transaction = self.connection.begin().await.map_err(database)?;
             key::Entity::update_many()
@@ -485,7 +509,7 @@ where
             return Ok(());
         }
 
-        retry_deadlocks(|| async {
+        retry_deadlocks(self.retries_deadlocks, || async {
             key::Entity::delete_many()
                 .filter(key::Column::Id.eq(key_id))
                 .filter(key::Column::Primary.eq(false))
@@ -502,7 +526,7 @@ where
             return Ok(());
         }
 
-        retry_deadlocks(|| async {
+        retry_deadlocks(self.retries_deadlocks, || async {
             key::Entity::delete_many()
                 .filter(key::Column::UserId.eq(user_id))
                 .exec(&self.connection)

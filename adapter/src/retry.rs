@@ -3,8 +3,9 @@
 //! InnoDB takes locks on parent rows for foreign-key checks and on index gaps for deletes, so
 //! concurrent writes to one user's rows (creating a session while the user is being deleted)
 //! can deadlock; PostgreSQL can too, more rarely. The database then aborts one statement and
-//! asks for a retry, which is safe here because every retried attempt is a whole statement or a
-//! whole transaction.
+//! asks for a retry, which is safe when every retried attempt is a whole statement or a whole
+//! transaction of the adapter's own. Inside a caller's transaction it is not (MySQL rolls back
+//! the whole transaction, the caller's work included), so there the error is returned.
 
 use std::future::Future;
 
@@ -18,16 +19,18 @@ const ATTEMPTS: usize = 5;
 /// failure (MySQL's deadlock, error 1213) and PostgreSQL's deadlock_detected.
 const DEADLOCK_STATES: [&str; 2] = ["40001", "40P01"];
 
-/// Runs `attempt` until it does not fail with a deadlock, at most [`ATTEMPTS`] times.
-pub(crate) async fn retry_deadlocks<T, F, Fut>(mut attempt: F) -> Result<T>
+/// Runs `attempt` until it does not fail with a deadlock, at most [`ATTEMPTS`] times (once if
+/// not `enabled`).
+pub(crate) async fn retry_deadlocks<T, F, Fut>(enabled: bool, mut attempt: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T>>,
 {
+    let max_attempts = if enabled { ATTEMPTS } else { 1 };
     let mut attempts = 1;
     loop {
         match attempt().await {
-            Err(err) if attempts < ATTEMPTS && is_deadlock(&err) => attempts += 1,
+            Err(err) if attempts < max_attempts && is_deadlock(&err) => attempts += 1,
             outcome => return outcome,
         }
     }

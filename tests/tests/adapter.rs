@@ -9,7 +9,7 @@ use lucia_sea_orm_tests::on_every_database;
 use lucia_sea_orm_tests::tables::{
     self, NOW, Profile, insert_key, insert_session, insert_session_row, insert_user, new_user_id,
 };
-use sea_orm::{DatabaseConnection, DatabaseExecutor, TransactionTrait};
+use sea_orm::{DatabaseConnection, TransactionTrait};
 use serde_json::json;
 
 fn adapter(db: &DatabaseConnection) -> SeaOrmAdapter<Profile> {
@@ -786,7 +786,7 @@ async fn the_adapter_inside_a_callers_transaction_rolls_back_with_it(db: Databas
     let user = new_user("ada");
     let key = key_of(&user, true, Some("HASHED"));
     let transaction = db.begin().await.unwrap();
-    let adapter = SeaOrmAdapter::<Profile, _>::new(DatabaseExecutor::from(&transaction));
+    let adapter = SeaOrmAdapter::<Profile, _>::within(&transaction);
     adapter.set_user(&user, Some(&key)).await.unwrap();
     let session = SessionRow {
         id: "s".into(),
@@ -810,7 +810,7 @@ async fn the_adapter_inside_a_callers_transaction_commits_with_it(db: DatabaseCo
     let user = new_user("ada");
     let key = key_of(&user, true, None);
     let transaction = db.begin().await.unwrap();
-    let adapter = SeaOrmAdapter::<Profile, _>::new(DatabaseExecutor::from(&transaction));
+    let adapter = SeaOrmAdapter::<Profile, _>::within(&transaction);
     adapter.set_user(&user, Some(&key)).await.unwrap();
     drop(adapter);
     transaction.commit().await.unwrap();

@@ -21,7 +21,7 @@ use lucia_sea_orm_tests::{AppMigrator, Backend, Schema, run};
 use sea_orm::sea_query::{Alias, Expr, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DatabaseExecutor, DbBackend, EntityTrait, Statement, TransactionTrait,
+    DbBackend, EntityTrait, Statement, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 
@@ -423,7 +423,7 @@ async fn a_connection_killed_inside_set_users_transaction_leaves_nothing_half_wr
     let user = new_user();
     let transaction = db.begin().await.unwrap();
     let id = connection_id(&transaction).await;
-    let adapter = SeaOrmAdapter::<Profile, _>::new(DatabaseExecutor::from(&transaction));
+    let adapter = SeaOrmAdapter::<Profile, _>::within(&transaction);
     adapter.set_user(&user, Some(&key_of(&user))).await.unwrap();
     drop(adapter);
 
@@ -441,7 +441,7 @@ async fn a_connection_killed_while_set_user_waits_to_insert_its_key_leaves_nothi
     let blocker = hold_key_id(&db, &key.id).await;
     let transaction = db.begin().await.unwrap();
     let id = connection_id(&transaction).await;
-    let adapter = SeaOrmAdapter::<Profile, _>::new(DatabaseExecutor::from(&transaction));
+    let adapter = SeaOrmAdapter::<Profile, _>::within(&transaction);
 
     let ((set_user, took), ()) = tokio::join!(timed(adapter.set_user(&user, Some(&key))), async {
         assert_eq!(
