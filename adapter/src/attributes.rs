@@ -3,7 +3,9 @@
 
 use lucia_sea_orm_auth::{Error, Result, UserRow};
 use sea_orm::sea_query::{Alias, Expr};
-use sea_orm::{JsonValue, Value};
+use sea_orm::{FromQueryResult, JsonValue, QueryResult, Value};
+
+use crate::error::database;
 use serde::Serialize;
 use serde::de::{DeserializeOwned, Error as _};
 use serde_json::Map;
@@ -76,9 +78,29 @@ pub(crate) fn from_row<A: DeserializeOwned>(row: JsonValue) -> Result<UserRow<A>
     })
 }
 
-/// The attributes of a user whose row has no columns but ours.
-pub(crate) fn from_no_columns<A: DeserializeOwned>() -> Result<A> {
-    from_columns(Map::new())
+/// The attributes in a row that holds `ours` (other tables' columns, under aliases), `user.id`
+/// and the application's columns of `user`.
+pub(crate) fn from_joined_row<A: DeserializeOwned>(row: &QueryResult, ours: &[&str]) -> Result<A> {
+    // SeaORM's JSON view of a row decodes each column by trying types in turn (four failed
+    // decodes, each formatting an error, for PostgreSQL's UUID id): only the application's own
+    // columns need it.
+    let has_attributes = row
+        .column_names()
+        .iter()
+        .any(|name| name != ID && !ours.contains(&name.as_str()));
+    if !has_attributes {
+        return from_columns(Map::new());
+    }
+    let JsonValue::Object(mut columns) = JsonValue::from_query_result(row, "").map_err(database)?
+    else {
+        return Err(Error::Attributes(serde_json::Error::custom(
+            "a row is not a map of columns",
+        )));
+    };
+    for column in ours.iter().copied().chain([ID]) {
+        columns.remove(column);
+    }
+    from_columns(columns)
 }
 
 fn from_columns<A: DeserializeOwned>(columns: Map<String, JsonValue>) -> Result<A> {

@@ -54,9 +54,9 @@ impl Columns {
             return Some(ValueProblem::ContainsNul);
         }
         match (self.backend, column) {
-            (DbBackend::Postgres, Column::UserId) => uuid::Uuid::try_parse(value)
-                .is_err()
-                .then_some(ValueProblem::NotUuid),
+            (DbBackend::Postgres, Column::UserId) => {
+                (!is_canonical_uuid(value)).then_some(ValueProblem::NotUuid)
+            }
             // TEXT columns.
             (DbBackend::Postgres, _) => None,
             _ => {
@@ -93,5 +93,38 @@ impl Columns {
             });
         }
         Ok(())
+    }
+}
+
+/// Whether `value` is a UUID as PostgreSQL writes it: 36 characters, lower-case hex, hyphens
+/// after 8, 12, 16 and 20 digits. PostgreSQL reads other forms too (upper case, braces, no
+/// hyphens) but stores and returns the canonical one, so a user created with another form would
+/// come back under a different id; `urn:uuid:` forms it rejects with an error. Refusing all but
+/// the canonical form keeps ids byte for byte what the other databases store.
+fn is_canonical_uuid(value: &str) -> bool {
+    value.len() == 36
+        && value.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_canonical_uuid;
+
+    #[test]
+    fn only_lower_case_hyphenated_uuids_are_canonical() {
+        assert!(is_canonical_uuid("550e8400-e29b-41d4-a716-446655440000"));
+        for other in [
+            "550E8400-E29B-41D4-A716-446655440000",
+            "{550e8400-e29b-41d4-a716-446655440000}",
+            "550e8400e29b41d4a716446655440000",
+            "urn:uuid:550e8400-e29b-41d4-a716-446655440000",
+            "550e8400-e29b-41d4-a716-44665544000g",
+            "550e8400-e29b-41d4-a716_446655440000",
+        ] {
+            assert!(!is_canonical_uuid(other), "{other}");
+        }
     }
 }

@@ -162,7 +162,9 @@ where
         retry_deadlocks(self.retries_deadlocks, || async {
             let transaction = self.connection.begin().await.map_err(database)?;
             if let Err(err) = transaction.execute(&insert).await {
-                transaction.rollback().await.map_err(database)?;
+                // The insert's error is the one that explains; a failed rollback only means the
+                // connection is gone as well, and the transaction then ends with it.
+                let _ = transaction.rollback().await;
                 return Err(self.user_insert_error(err, &user.id).await);
             }
             if let Some(key) = key {
@@ -403,29 +405,12 @@ where
             row.try_get("", ACTIVE_EXPIRES).map_err(database)?;
         let idle_expires: lucia_sea_orm_entity::Millis =
             row.try_get("", IDLE_EXPIRES).map_err(database)?;
-        let user_id: String = row.try_get("", USER_ID).map_err(database)?;
-        // SeaORM's JSON view of a row decodes each column by trying types in turn (four failed
-        // decodes, each formatting an error, for PostgreSQL's UUID id): only the application's
-        // own columns need it.
-        let own_columns = [ACTIVE_EXPIRES, IDLE_EXPIRES, USER_ID, "id"];
-        let has_attributes = row
-            .column_names()
-            .iter()
-            .any(|name| !own_columns.contains(&name.as_str()));
-        let attributes = if has_attributes {
-            let mut columns = JsonValue::from_query_result(&row, "").map_err(database)?;
-            if let JsonValue::Object(columns) = &mut columns {
-                columns.remove(ACTIVE_EXPIRES);
-                columns.remove(IDLE_EXPIRES);
-                columns.remove(USER_ID);
-            }
-            attributes::from_row(columns)?.attributes
-        } else {
-            attributes::from_no_columns()?
-        };
         let user = UserRow {
-            id: user_id,
-            attributes,
+            id: row.try_get("", USER_ID).map_err(database)?,
+            attributes: attributes::from_joined_row(
+                &row,
+                &[ACTIVE_EXPIRES, IDLE_EXPIRES, USER_ID],
+            )?,
         };
         let session = SessionRow {
             id: session_id.to_owned(),

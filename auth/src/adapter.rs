@@ -26,8 +26,9 @@ pub trait Adapter: Send + Sync {
     ///
     /// Errors: [`DuplicateUserId`](crate::Error::DuplicateUserId),
     /// [`DuplicateKeyId`](crate::Error::DuplicateKeyId),
-    /// [`KeyBelongsToAnotherUser`](crate::Error::KeyBelongsToAnotherUser); on any error nothing
-    /// is stored.
+    /// [`KeyBelongsToAnotherUser`](crate::Error::KeyBelongsToAnotherUser),
+    /// [`InvalidValue`](crate::Error::InvalidValue), [`Attributes`](crate::Error::Attributes);
+    /// on any error nothing is stored.
     fn set_user(
         &self,
         user: &UserRow<Self::Attributes>,

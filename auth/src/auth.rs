@@ -32,8 +32,8 @@ struct Inner<D> {
     adapter: D,
     active_period: i64,
     idle_period: i64,
-    session_ids: Box<dyn IdGenerator>,
-    user_ids: Box<dyn IdGenerator>,
+    session_id_generator: Box<dyn IdGenerator>,
+    user_id_generator: Box<dyn IdGenerator>,
     hasher: PasswordHasher,
     clock: Box<dyn Clock>,
     hash_session_ids: bool,
@@ -53,8 +53,8 @@ pub struct AuthBuilder<D> {
     adapter: D,
     active_period: Duration,
     idle_period: Duration,
-    session_ids: Box<dyn IdGenerator>,
-    user_ids: Box<dyn IdGenerator>,
+    session_id_generator: Box<dyn IdGenerator>,
+    user_id_generator: Box<dyn IdGenerator>,
     hasher: PasswordHasher,
     clock: Box<dyn Clock>,
     hash_session_ids: bool,
@@ -76,13 +76,13 @@ impl<D: Adapter> AuthBuilder<D> {
 
     /// How session ids are made: [`RandomSessionId`] (40 random alphanumerics) unless set.
     pub fn session_id_generator(mut self, generator: impl IdGenerator + 'static) -> Self {
-        self.session_ids = Box::new(generator);
+        self.session_id_generator = Box::new(generator);
         self
     }
 
     /// How user ids are made: [`RandomUuid`] unless set. On PostgreSQL they must be UUIDs.
     pub fn user_id_generator(mut self, generator: impl IdGenerator + 'static) -> Self {
-        self.user_ids = Box::new(generator);
+        self.user_id_generator = Box::new(generator);
         self
     }
 
@@ -120,8 +120,8 @@ impl<D: Adapter> AuthBuilder<D> {
                 adapter: self.adapter,
                 active_period: millis(self.active_period),
                 idle_period: millis(self.idle_period),
-                session_ids: self.session_ids,
-                user_ids: self.user_ids,
+                session_id_generator: self.session_id_generator,
+                user_id_generator: self.user_id_generator,
                 hasher: self.hasher,
                 clock: self.clock,
                 hash_session_ids: self.hash_session_ids,
@@ -137,8 +137,8 @@ impl<D: Adapter> Auth<D> {
             adapter,
             active_period: DEFAULT_ACTIVE_PERIOD,
             idle_period: DEFAULT_IDLE_PERIOD,
-            session_ids: Box::new(RandomSessionId),
-            user_ids: Box::new(RandomUuid),
+            session_id_generator: Box::new(RandomSessionId),
+            user_id_generator: Box::new(RandomUuid),
             hasher: PasswordHasher::default(),
             clock: Box::new(SystemClock),
             hash_session_ids: false,
@@ -168,13 +168,15 @@ impl<D: Adapter> Auth<D> {
     /// Creates a user with these attributes and, in the same transaction, its primary key.
     ///
     /// Errors: [`Error::DuplicateKeyId`], [`Error::InvalidProviderId`],
-    /// [`Error::PasswordTooLong`]; nothing is stored on error.
+    /// [`Error::PasswordTooLong`], [`Error::InvalidValue`] (say, a key id longer than its column),
+    /// [`Error::Attributes`], and [`Error::DuplicateUserId`] with a user-id generator that
+    /// repeats itself; nothing is stored on error.
     pub async fn create_user(
         &self,
         attributes: D::Attributes,
         primary_key: Option<NewKey<'_>>,
     ) -> Result<UserRow<D::Attributes>> {
-        let id = self.inner.user_ids.generate()?;
+        let id = self.inner.user_id_generator.generate()?;
         let key = match primary_key {
             Some(key) => Some(self.key_row(&id, key, true).await?),
             None => None,
@@ -263,7 +265,8 @@ impl<D: Adapter> Auth<D> {
     /// A key with a password needs the right one; a key without needs none. A password that
     /// matches a hash in an older format or at a lower cost is rehashed, if the hasher says so.
     /// An unknown key costs the same hashing as a wrong password, so timing does not tell which
-    /// keys exist.
+    /// keys exist. The error still tells them apart ([`Error::InvalidKeyId`] against
+    /// [`Error::InvalidPassword`]): show users one message for both.
     ///
     /// Errors: [`Error::InvalidKeyId`], [`Error::InvalidPassword`],
     /// [`Error::OutdatedPassword`] (a bcrypt hash: the user must reset the password).
@@ -356,18 +359,19 @@ impl<D: Adapter> Auth<D> {
     pub async fn create_session(&self, user_id: &str) -> Result<Session> {
         let now = self.now();
         let active_expires = now.saturating_add(self.inner.active_period);
-        let id = self.inner.session_ids.generate()?;
+        let id = self.inner.session_id_generator.generate()?;
         let row = SessionRow {
             id: self.stored_session_id(&id).into_owned(),
             user_id: user_id.to_owned(),
             active_expires,
             idle_expires: active_expires.saturating_add(self.inner.idle_period),
         };
-        self.inner.adapter.set_session(&row).await?;
+        // Cleanup first: a failure after the insert would leave a session nobody has the id of.
         self.inner
             .adapter
             .delete_dead_sessions_by_user_id(user_id, now)
             .await?;
+        self.inner.adapter.set_session(&row).await?;
         Ok(Session::from_row(
             SessionRow { id, ..row },
             SessionState::Active,
@@ -380,7 +384,7 @@ impl<D: Adapter> Auth<D> {
     /// Errors: [`Error::InvalidSessionId`] for an unknown, malformed or dead id (a dead session
     /// is deleted).
     pub async fn get_session(&self, session_id: &str) -> Result<Session> {
-        if !self.inner.session_ids.is_well_formed(session_id) {
+        if !self.inner.session_id_generator.is_well_formed(session_id) {
             return Err(Error::InvalidSessionId);
         }
         let stored_id = self.stored_session_id(session_id);
@@ -406,7 +410,7 @@ impl<D: Adapter> Auth<D> {
         &self,
         session_id: &str,
     ) -> Result<(Session, UserRow<D::Attributes>)> {
-        if !self.inner.session_ids.is_well_formed(session_id) {
+        if !self.inner.session_id_generator.is_well_formed(session_id) {
             return Err(Error::InvalidSessionId);
         }
         let (row, user) = self
@@ -478,6 +482,8 @@ impl<D: Adapter> Auth<D> {
         D: 'static,
     {
         let auth = self.clone();
+        // tokio's interval refuses a zero period.
+        let period = period.max(Duration::from_millis(1));
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval(period);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -516,10 +522,14 @@ impl<D: Adapter> Auth<D> {
         }
     }
 
+    /// Replaces `session` by a new one. The old one is deleted first, and only the call that
+    /// deleted it gets a successor: a renewal racing a sign-out, or another renewal of the same
+    /// session, cannot bring a session back or fork it in two.
     async fn renew(&self, session: &Session) -> Result<Session> {
-        let renewed = self.create_session(&session.user_id).await?;
         let stored_id = self.stored_session_id(&session.id);
-        self.inner.adapter.delete_sessions(&[&stored_id]).await?;
-        Ok(renewed)
+        if self.inner.adapter.delete_sessions(&[&stored_id]).await? == 0 {
+            return Err(Error::InvalidSessionId);
+        }
+        self.create_session(&session.user_id).await
     }
 }

@@ -1,6 +1,8 @@
 //! Keys: the ways a user signs in, each `provider_id:provider_user_id`, with or without a
 //! password.
 
+use std::fmt;
+
 use crate::{Error, KeyRow, Result};
 
 /// A key as the application sees it.
@@ -34,8 +36,8 @@ impl Key {
 }
 
 /// A key to create: its provider, the user's id there, and an optional password (an empty
-/// password means none).
-#[derive(Clone, Copy, Debug)]
+/// password means none). `Debug` does not show the password.
+#[derive(Clone, Copy)]
 pub struct NewKey<'a> {
     /// Who vouches for the user; must not contain `:`.
     pub provider_id: &'a str,
@@ -66,6 +68,16 @@ impl<'a> NewKey<'a> {
             provider_user_id,
             password: None,
         }
+    }
+}
+
+impl fmt::Debug for NewKey<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewKey")
+            .field("provider_id", &self.provider_id)
+            .field("provider_user_id", &self.provider_user_id)
+            .field("password", &self.password.map(|_| "<redacted>"))
+            .finish()
     }
 }
 

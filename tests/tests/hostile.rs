@@ -35,6 +35,9 @@ fn hostile() -> Vec<String> {
         "'; DROP TABLE \"user\"; --".to_owned(),
         "%_\\".to_owned(),
         "🦀".repeat(127),
+        // UUIDs in forms PostgreSQL reads (or, for the URN, rejects) but does not store.
+        "550E8400-E29B-41D4-A716-446655440000".to_owned(),
+        "urn:uuid:550e8400-e29b-41d4-a716-446655440000".to_owned(),
     ]
 }
 

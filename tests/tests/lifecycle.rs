@@ -772,6 +772,7 @@ on_every_database!(Schema::Migrated =>
     the_cleanup_task_deletes_expired_sessions_periodically,
     custom_periods_set_the_expiry_times,
     hashed_session_ids_store_only_a_sha256_digest,
+    concurrent_validations_of_an_idle_session_renew_it_once,
 );
 
 async fn hashed_session_ids_store_only_a_sha256_digest(db: DatabaseConnection) {
@@ -802,4 +803,22 @@ async fn hashed_session_ids_store_only_a_sha256_digest(db: DatabaseConnection) {
     assert_eq!(tables::session_ids(&db).await, [digest(&renewed.id)]);
     auth.invalidate_session(&renewed.id).await.unwrap();
     assert!(tables::sessions(&db).await.is_empty());
+}
+
+async fn concurrent_validations_of_an_idle_session_renew_it_once(db: DatabaseConnection) {
+    let (auth, clock) = auth(&db);
+    let ada = ada_with_password(&auth).await;
+    let idle = auth.create_session(&ada.id).await.unwrap();
+    clock.set(idle.active_expires + 1);
+    let (first, second) = tokio::join!(
+        auth.validate_session(&idle.id),
+        auth.validate_session(&idle.id)
+    );
+    let (renewed, refused) = match (first, second) {
+        (Ok(renewed), Err(refused)) | (Err(refused), Ok(renewed)) => (renewed, refused),
+        other => panic!("expected one renewal and one refusal, got {other:?}"),
+    };
+    assert!(renewed.fresh);
+    assert!(matches!(refused, Error::InvalidSessionId), "{refused:?}");
+    assert_eq!(tables::session_ids(&db).await, [renewed.id]);
 }

@@ -99,9 +99,10 @@ async fn no_secret_is_traced_or_shown_by_debug(db: DatabaseConnection) {
     auth.invalidate_session(&renewed.id).await.unwrap();
     let gone = auth.validate_session(&renewed.id).await.unwrap_err();
 
+    let new_key = NewKey::with_password("email", "grace@example.com", PASSWORD);
     let debug = format!(
         "{user:?} {key:?} {wrong:?} {wrong} {session:?} {valid:?} {renewed:?} {duplicate:?} \
-         {duplicate} {rows:?} {gone:?} {auth_error:?}",
+         {duplicate} {rows:?} {gone:?} {auth_error:?} {new_key:?}",
         auth_error = Error::InvalidPassword
     );
     let secrets = [
