@@ -80,7 +80,8 @@ impl<D: Adapter> AuthBuilder<D> {
         self
     }
 
-    /// How user ids are made: [`RandomUuid`] unless set. On PostgreSQL they must be UUIDs.
+    /// How user ids are made: [`RandomUuid`] unless set. On PostgreSQL they must be UUIDs in
+    /// the canonical form (lower-case, hyphenated), as `user.id` there is a `UUID` column.
     pub fn user_id_generator(mut self, generator: impl IdGenerator + 'static) -> Self {
         self.user_id_generator = Box::new(generator);
         self
