@@ -50,8 +50,8 @@ use lucia_sea_orm_entity::{key, session, user};
 use sea_orm::sea_query::{Asterisk, Expr, IntoIden, LockType, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseExecutor,
-    DatabaseTransaction, DbErr, EntityTrait, FromQueryResult, JsonValue, QueryFilter, SqlErr,
-    TransactionSession, TransactionTrait,
+    DatabaseTransaction, DbErr, DeleteMany, EntityTrait, FromQueryResult, JsonValue, QueryFilter,
+    SqlErr, TransactionSession, TransactionTrait,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -216,15 +216,8 @@ where
         if !self.columns.can_hold(Column::UserId, user_id) {
             return Ok(());
         }
-
-        retry_deadlocks(self.retries_deadlocks, || async {
-            user::Entity::delete_by_id(user_id)
-                .exec(&self.connection)
-                .await
-                .map_err(database)?;
-            Ok(())
-        })
-        .await
+        let user = user::Entity::delete_many().filter(user::Column::Id.eq(user_id));
+        self.delete(user).await.map(drop)
     }
 
     async fn delete_user_with_sessions_and_keys(&self, user_id: &str) -> Result<()> {
@@ -321,69 +314,39 @@ where
     }
 
     async fn delete_sessions(&self, session_ids: &[&str]) -> Result<u64> {
-        let ids = session_ids
+        let ids: Vec<&str> = session_ids
             .iter()
             .filter(|id| self.columns.can_hold(Column::SessionId, id))
-            .copied();
-        let ids: Vec<&str> = ids.collect();
+            .copied()
+            .collect();
         if ids.is_empty() {
             return Ok(0);
         }
-
-        retry_deadlocks(self.retries_deadlocks, || async {
-            let deleted = session::Entity::delete_many()
-                .filter(session::Column::Id.is_in(ids.iter().copied()))
-                .exec(&self.connection)
-                .await
-                .map_err(database)?;
-            Ok(deleted.rows_affected)
-        })
-        .await
+        self.delete(session::Entity::delete_many().filter(session::Column::Id.is_in(ids)))
+            .await
     }
 
     async fn delete_sessions_by_user_id(&self, user_id: &str) -> Result<()> {
         if !self.columns.can_hold(Column::UserId, user_id) {
             return Ok(());
         }
-
-        retry_deadlocks(self.retries_deadlocks, || async {
-            session::Entity::delete_many()
-                .filter(session::Column::UserId.eq(user_id))
-                .exec(&self.connection)
-                .await
-                .map_err(database)?;
-            Ok(())
-        })
-        .await
+        let sessions = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+        self.delete(sessions).await.map(drop)
     }
 
     async fn delete_dead_sessions_by_user_id(&self, user_id: &str, now: i64) -> Result<u64> {
         if !self.columns.can_hold(Column::UserId, user_id) {
             return Ok(0);
         }
-
-        retry_deadlocks(self.retries_deadlocks, || async {
-            let deleted = session::Entity::delete_many()
-                .filter(session::Column::UserId.eq(user_id))
-                .filter(session::Column::IdleExpires.lt(now))
-                .exec(&self.connection)
-                .await
-                .map_err(database)?;
-            Ok(deleted.rows_affected)
-        })
-        .await
+        let dead = session::Entity::delete_many()
+            .filter(session::Column::UserId.eq(user_id))
+            .filter(session::Column::IdleExpires.lt(now));
+        self.delete(dead).await
     }
 
     async fn delete_expired_sessions(&self, now: i64) -> Result<u64> {
-        retry_deadlocks(self.retries_deadlocks, || async {
-            let deleted = session::Entity::delete_many()
-                .filter(session::Column::IdleExpires.lt(now))
-                .exec(&self.connection)
-                .await
-                .map_err(database)?;
-            Ok(deleted.rows_affected)
-        })
-        .await
+        self.delete(session::Entity::delete_many().filter(session::Column::IdleExpires.lt(now)))
+            .await
     }
 
     async fn get_session_and_user(
@@ -493,33 +456,18 @@ where
         if !self.columns.can_hold(Column::KeyId, key_id) {
             return Ok(());
         }
-
-        retry_deadlocks(self.retries_deadlocks, || async {
-            key::Entity::delete_many()
-                .filter(key::Column::Id.eq(key_id))
-                .filter(key::Column::Primary.eq(false))
-                .exec(&self.connection)
-                .await
-                .map_err(database)?;
-            Ok(())
-        })
-        .await
+        let key = key::Entity::delete_many()
+            .filter(key::Column::Id.eq(key_id))
+            .filter(key::Column::Primary.eq(false));
+        self.delete(key).await.map(drop)
     }
 
     async fn delete_keys_by_user_id(&self, user_id: &str) -> Result<()> {
         if !self.columns.can_hold(Column::UserId, user_id) {
             return Ok(());
         }
-
-        retry_deadlocks(self.retries_deadlocks, || async {
-            key::Entity::delete_many()
-                .filter(key::Column::UserId.eq(user_id))
-                .exec(&self.connection)
-                .await
-                .map_err(database)?;
-            Ok(())
-        })
-        .await
+        let keys = key::Entity::delete_many().filter(key::Column::UserId.eq(user_id));
+        self.delete(keys).await.map(drop)
     }
 }
 
@@ -538,6 +486,19 @@ impl<A, C: ConnectionTrait> SeaOrmAdapter<A, C> {
             Ok(Some(_)) => Error::DuplicateUserId,
             _ => database(err),
         }
+    }
+
+    /// Runs a `DELETE` (again, if it was a deadlock victim) and returns how many rows it deleted.
+    async fn delete<E: EntityTrait>(&self, delete: DeleteMany<E>) -> Result<u64> {
+        retry_deadlocks(self.retries_deadlocks, || async {
+            let deleted = delete
+                .clone()
+                .exec(&self.connection)
+                .await
+                .map_err(database)?;
+            Ok(deleted.rows_affected)
+        })
+        .await
     }
 
     fn check_new_key(&self, key: &KeyRow) -> Result<()> {
