@@ -660,6 +660,14 @@ fn is_well_formed(session_id: &str) -> bool {
     session_id.len() == SESSION_ID_LENGTH && session_id.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
+/// One statement written for each database.
+#[derive(Clone, Copy)]
+struct PerBackend {
+    postgres: &'static str,
+    mysql: &'static str,
+    sqlite: &'static str,
+}
+
 impl Baseline {
     async fn close(&self) {
         match self {
@@ -672,67 +680,60 @@ impl Baseline {
     /// `(user_id, active_expires, idle_expires)` of the session, with the user read through the
     /// join so that a session whose user is gone is no session.
     async fn session_and_user_id(&self, session_id: &str) -> Option<(String, i64, i64)> {
-        let failed = "the session and user join succeeds";
-        match self {
-            Self::Postgres(pool) => sqlx::query_as::<_, (Uuid, i64, i64)>(
-                r#"SELECT u.id, s.active_expires, s.idle_expires FROM "session" s JOIN "user" u ON u.id = s.user_id WHERE s.id = $1"#,
-            )
-            .bind(session_id)
-            .fetch_optional(pool)
+        let sql = PerBackend {
+            postgres: r#"SELECT u.id, s.active_expires, s.idle_expires FROM "session" s JOIN "user" u ON u.id = s.user_id WHERE s.id = $1"#,
+            mysql: "SELECT u.id, s.active_expires, s.idle_expires FROM `session` s JOIN `user` u ON u.id = s.user_id WHERE s.id = ?",
+            sqlite: r#"SELECT u.id, s.active_expires, s.idle_expires FROM "session" s JOIN "user" u ON u.id = s.user_id WHERE s.id = ?"#,
+        };
+        self.user_id_and_expiries(sql, session_id, "the session and user join succeeds")
             .await
-            .expect(failed)
-            .map(|(user_id, active, idle)| (user_id.to_string(), active, idle)),
-            Self::MySql(pool) => sqlx::query_as::<_, (String, u64, u64)>(
-                "SELECT u.id, s.active_expires, s.idle_expires FROM `session` s JOIN `user` u ON u.id = s.user_id WHERE s.id = ?",
-            )
-            .bind(session_id)
-            .fetch_optional(pool)
-            .await
-            .expect(failed)
-            .map(|(user_id, active, idle)| (user_id, signed(active), signed(idle))),
-            Self::Sqlite(pool) => sqlx::query_as::<_, (String, i64, i64)>(
-                r#"SELECT u.id, s.active_expires, s.idle_expires FROM "session" s JOIN "user" u ON u.id = s.user_id WHERE s.id = ?"#,
-            )
-            .bind(session_id)
-            .fetch_optional(pool)
-            .await
-            .expect(failed),
-        }
     }
 
     async fn get_session(&self, session_id: &str) -> Option<SessionRow> {
-        let failed = "the session select succeeds";
-        let (user_id, active_expires, idle_expires) = match self {
-            Self::Postgres(pool) => sqlx::query_as::<_, (Uuid, i64, i64)>(
-                r#"SELECT user_id, active_expires, idle_expires FROM "session" WHERE id = $1"#,
-            )
-            .bind(session_id)
-            .fetch_optional(pool)
-            .await
-            .expect(failed)
-            .map(|(user_id, active, idle)| (user_id.to_string(), active, idle)),
-            Self::MySql(pool) => sqlx::query_as::<_, (String, u64, u64)>(
-                "SELECT user_id, active_expires, idle_expires FROM `session` WHERE id = ?",
-            )
-            .bind(session_id)
-            .fetch_optional(pool)
-            .await
-            .expect(failed)
-            .map(|(user_id, active, idle)| (user_id, signed(active), signed(idle))),
-            Self::Sqlite(pool) => sqlx::query_as::<_, (String, i64, i64)>(
-                r#"SELECT user_id, active_expires, idle_expires FROM "session" WHERE id = ?"#,
-            )
-            .bind(session_id)
-            .fetch_optional(pool)
-            .await
-            .expect(failed),
-        }?;
+        let sql = PerBackend {
+            postgres: r#"SELECT user_id, active_expires, idle_expires FROM "session" WHERE id = $1"#,
+            mysql: "SELECT user_id, active_expires, idle_expires FROM `session` WHERE id = ?",
+            sqlite: r#"SELECT user_id, active_expires, idle_expires FROM "session" WHERE id = ?"#,
+        };
+        let (user_id, active_expires, idle_expires) = self
+            .user_id_and_expiries(sql, session_id, "the session select succeeds")
+            .await?;
         Some(SessionRow {
             id: session_id.to_owned(),
             user_id,
             active_expires,
             idle_expires,
         })
+    }
+
+    /// Runs the backend's `sql`, which selects `(user id, active_expires, idle_expires)` by
+    /// session id, decoding each database's own column types (PostgreSQL's UUID, MySQL's
+    /// unsigned integers).
+    async fn user_id_and_expiries(
+        &self,
+        sql: PerBackend,
+        session_id: &str,
+        failed: &str,
+    ) -> Option<(String, i64, i64)> {
+        match self {
+            Self::Postgres(pool) => sqlx::query_as::<_, (Uuid, i64, i64)>(sql.postgres)
+                .bind(session_id)
+                .fetch_optional(pool)
+                .await
+                .expect(failed)
+                .map(|(user_id, active, idle)| (user_id.to_string(), active, idle)),
+            Self::MySql(pool) => sqlx::query_as::<_, (String, u64, u64)>(sql.mysql)
+                .bind(session_id)
+                .fetch_optional(pool)
+                .await
+                .expect(failed)
+                .map(|(user_id, active, idle)| (user_id, signed(active), signed(idle))),
+            Self::Sqlite(pool) => sqlx::query_as::<_, (String, i64, i64)>(sql.sqlite)
+                .bind(session_id)
+                .fetch_optional(pool)
+                .await
+                .expect(failed),
+        }
     }
 
     /// The session's state now, after deleting it if it is dead. Every session here is active, so
