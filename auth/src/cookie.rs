@@ -279,14 +279,131 @@ fn is_session_id(value: &str) -> bool {
             .all(|b| b.is_ascii_graphic() && !matches!(b, b'"' | b',' | b';' | b'\\'))
 }
 
+/// The last second of the four-digit years HTTP dates have: 9999-12-31T23:59:59Z.
+const LAST_HTTP_DATE: i64 = 253_402_300_799;
+
 /// `idle_expires` (milliseconds since the epoch) as a cookie expiry, to the second, clamped to
 /// what an HTTP date can say.
 fn expiry(idle_expires: i64) -> OffsetDateTime {
-    let seconds = idle_expires.div_euclid(1000);
-    OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(if seconds < 0 {
-        OffsetDateTime::UNIX_EPOCH
-    } else {
-        // 9999-12-31T23:59:59Z, the last second of the four-digit years HTTP dates have.
-        OffsetDateTime::from_unix_timestamp(253_402_300_799).unwrap_or(OffsetDateTime::UNIX_EPOCH)
-    })
+    let seconds = idle_expires.div_euclid(1000).clamp(0, LAST_HTTP_DATE);
+    OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(values: &[&[u8]]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(COOKIE, HeaderValue::from_bytes(value).unwrap());
+        }
+        headers
+    }
+
+    fn read(values: &[&[u8]]) -> CookieSessionId<'static> {
+        let headers = Box::leak(Box::new(headers(values)));
+        SessionCookie::default().read(headers)
+    }
+
+    #[test]
+    fn the_id_is_found_among_several_cookies_and_headers_with_odd_spacing() {
+        assert_eq!(read(&[b"auth_session=abc"]), CookieSessionId::Id("abc"));
+        assert_eq!(
+            read(&[b"a=1;b=2", b"  c=3 ;  auth_session = abc  ; d=4"]),
+            CookieSessionId::Id("abc")
+        );
+        assert_eq!(
+            read(&[b";;; auth_session=abc;;"]),
+            CookieSessionId::Id("abc")
+        );
+        assert_eq!(read(&[b"\tauth_session=abc"]), CookieSessionId::Id("abc"));
+    }
+
+    #[test]
+    fn of_duplicates_the_first_non_empty_one_counts() {
+        assert_eq!(
+            read(&[b"auth_session=first; auth_session=second"]),
+            CookieSessionId::Id("first")
+        );
+        assert_eq!(
+            read(&[b"auth_session=", b"auth_session=second"]),
+            CookieSessionId::Id("second")
+        );
+    }
+
+    #[test]
+    fn other_cookies_starting_with_our_name_are_not_ours() {
+        assert_eq!(
+            read(&[b"auth_session_old=x; xauth_session=y; auth_sessions=z"]),
+            CookieSessionId::Absent
+        );
+    }
+
+    #[test]
+    fn no_cookie_and_blank_cookies_are_absent() {
+        assert_eq!(read(&[]), CookieSessionId::Absent);
+        assert_eq!(read(&[b""]), CookieSessionId::Absent);
+        assert_eq!(read(&[b"auth_session="]), CookieSessionId::Absent);
+        assert_eq!(read(&[b"auth_session"]), CookieSessionId::Absent);
+    }
+
+    #[test]
+    fn non_utf8_bytes_in_another_cookie_do_not_hide_ours() {
+        assert_eq!(
+            read(&[b"x=\xff\xfe; auth_session=abc"]),
+            CookieSessionId::Id("abc")
+        );
+    }
+
+    #[test]
+    fn values_that_cannot_be_ids_are_malformed() {
+        let long = format!("auth_session={}", "a".repeat(MAX_SESSION_ID_BYTES + 1));
+        for value in [
+            long.as_bytes(),
+            b"auth_session=\xff\xfe",
+            "auth_session=café".as_bytes(),
+            b"auth_session=\"abc\"",
+            b"auth_session=a\\b",
+            b"auth_session=a,b",
+        ] {
+            assert_eq!(read(&[value]), CookieSessionId::Malformed, "{value:?}");
+        }
+        let longest = format!("auth_session={}", "a".repeat(MAX_SESSION_ID_BYTES));
+        assert!(matches!(
+            read(&[longest.as_bytes()]),
+            CookieSessionId::Id(_)
+        ));
+    }
+
+    #[test]
+    fn a_thousand_cookies_in_one_header_are_read() {
+        let mut header: String = (0..1000).map(|i| format!("c{i}=v{i}; ")).collect();
+        header.push_str("auth_session=abc");
+        assert_eq!(read(&[header.as_bytes()]), CookieSessionId::Id("abc"));
+    }
+
+    #[test]
+    fn a_renamed_cookie_is_read_and_written_under_its_name() {
+        let cookies = SessionCookie::builder()
+            .name("__Host-session")
+            .same_site(SameSite::Strict)
+            .path("/app")
+            .domain("example.com")
+            .build();
+        let headers = headers(&[b"auth_session=a; __Host-session=b"]);
+        assert_eq!(cookies.read(&headers), CookieSessionId::Id("b"));
+        assert_eq!(
+            cookies.blank().to_string(),
+            "__Host-session=; HttpOnly; SameSite=Strict; Secure; Path=/app; Domain=example.com; \
+             Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+        );
+    }
+
+    #[test]
+    fn expiry_is_the_idle_expiry_to_the_second_and_clamped() {
+        assert_eq!(expiry(1_999).unix_timestamp(), 1);
+        assert_eq!(expiry(-5).unix_timestamp(), 0);
+        assert_eq!(expiry(i64::MAX).unix_timestamp(), 253_402_300_799);
+    }
 }
