@@ -378,6 +378,59 @@ async fn sign_out_everywhere_deletes_every_session_of_the_user_only(db: Database
     assert_eq!(app.get("/me", Some(&other)).await.body, "grace");
 }
 
+async fn signing_in_on_a_request_that_renewed_ends_both_the_old_and_the_renewed_session(
+    db: DatabaseConnection,
+) {
+    let app = app(&db);
+    let ada = insert_user(&db, "ada").await;
+    let old = app.sign_in(&ada.id, None).await;
+    app.clock.advance(Duration::from_millis(DAY as u64 + 1));
+    // The layer renews the idle session, then the handler signs in: one cookie, the sign-in's.
+    let id = app.sign_in(&ada.id, Some(&old)).await;
+    assert_eq!(tables::session_ids(&db).await, [id.as_str()]);
+}
+
+async fn racing_sign_ins_with_one_planted_cookie_each_get_a_session_and_end_the_planted_one(
+    db: DatabaseConnection,
+) {
+    let app = Arc::new(app(&db));
+    let ada = insert_user(&db, "ada").await;
+    let mallory = insert_user(&db, "mallory").await;
+    let planted = app.sign_in(&mallory.id, None).await;
+    let requests = (0..32).map(|_| {
+        let (app, planted, ada) = (Arc::clone(&app), planted.clone(), ada.id.clone());
+        tokio::spawn(async move { app.sign_in(&ada, Some(&planted)).await })
+    });
+    let mut ids = futures_join(requests).await;
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 32, "32 distinct sessions");
+    let mut stored = tables::session_ids(&db).await;
+    stored.sort();
+    assert_eq!(
+        stored, ids,
+        "the planted session is gone, the 32 are stored"
+    );
+}
+
+async fn racing_sign_outs_of_one_session_all_clear_the_cookie_and_none_fails(
+    db: DatabaseConnection,
+) {
+    let app = Arc::new(app(&db));
+    let ada = insert_user(&db, "ada").await;
+    let id = app.sign_in(&ada.id, None).await;
+    let requests = (0..32).map(|_| {
+        let (app, id) = (Arc::clone(&app), id.clone());
+        tokio::spawn(async move { app.post("/sign-out", Some(&id)).await })
+    });
+    for reply in futures_join(requests).await {
+        // Each request validated the session, or found it already gone: signed out either way.
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        reply.assert_cleared();
+    }
+    assert!(tables::sessions(&db).await.is_empty());
+}
+
 // The cross-site check
 
 async fn a_post_from_a_foreign_origin_is_403_before_any_handler_and_writes_nothing(
@@ -658,6 +711,9 @@ on_every_database!(Schema::Migrated =>
     sign_out_clears_the_cookie_with_an_epoch_expiry_and_deletes_the_session,
     signing_in_ends_the_session_the_request_came_with,
     sign_out_everywhere_deletes_every_session_of_the_user_only,
+    signing_in_on_a_request_that_renewed_ends_both_the_old_and_the_renewed_session,
+    racing_sign_ins_with_one_planted_cookie_each_get_a_session_and_end_the_planted_one,
+    racing_sign_outs_of_one_session_all_clear_the_cookie_and_none_fails,
     a_post_from_a_foreign_origin_is_403_before_any_handler_and_writes_nothing,
     a_post_without_origin_is_403_even_with_sec_fetch_site_same_origin,
     a_get_from_anywhere_is_served,
@@ -777,6 +833,16 @@ async fn the_database_down_is_503_without_detail_then_the_same_client_is_signed_
     }
     // A page that does not need the visitor is still served.
     assert_eq!(body_of(&client, &origin, "/public").await.1, "public");
+    // Signing in fails the same way, and keeps the cookie.
+    let response = post_from(&client, &origin, &format!("/sign-in/{}", ada.id)).await;
+    let status = response.status().as_u16();
+    assert!(response.headers().get(SET_COOKIE).is_none());
+    let body = response.text().await.unwrap();
+    assert!(
+        status == 503 || status == 500,
+        "sign-in during the outage: {status} {body}"
+    );
+    assert!(!body.to_lowercase().contains("database"), "{body}");
 
     outage.end().await;
     let back = Instant::now();
