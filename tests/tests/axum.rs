@@ -543,6 +543,15 @@ async fn garbage_cookies_are_signed_out_and_never_a_500(db: DatabaseConnection) 
             true,
         ),
         (format!("auth_session={} ", &live[..39]).into_bytes(), true),
+        // Ids are compared byte for byte on every database (MariaDB's default collation would not).
+        (
+            format!("auth_session={}", live.to_uppercase()).into_bytes(),
+            true,
+        ),
+        (
+            format!("auth_session={}", live.to_lowercase()).into_bytes(),
+            true,
+        ),
         (
             b"auth_session='; DROP TABLE user_session; --".to_vec(),
             true,
