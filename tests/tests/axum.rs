@@ -77,6 +77,10 @@ fn router(layer: AuthLayer<Adapter>, writes: Writes) -> Router {
                 "written"
             }),
         )
+        .route(
+            "/fail",
+            get(|_: SignedIn<Profile>| async { StatusCode::INTERNAL_SERVER_ERROR }),
+        )
         .route("/sign-in/{user_id}", post(sign_in))
         .route("/sign-out", post(sign_out))
         .route("/sign-out-everywhere", post(sign_out_everywhere))
@@ -282,6 +286,17 @@ async fn an_idle_session_is_renewed_with_a_new_cookie_after_which_the_old_id_is_
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{reply:?}");
     reply.assert_cleared();
     assert_eq!(tables::session_ids(&db).await, [new]);
+}
+
+async fn a_renewed_sessions_cookie_is_sent_even_when_the_handler_fails(db: DatabaseConnection) {
+    let app = app(&db);
+    let ada = insert_user(&db, "ada").await;
+    let old = app.sign_in(&ada.id, None).await;
+    app.clock.advance(Duration::from_millis(DAY as u64 + 1));
+    let reply = app.get("/fail", Some(&old)).await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let new = reply.new_session_id(&expires_in_15_days(app.clock.now()));
+    assert_eq!(app.get("/me", Some(&new)).await.body, "ada");
 }
 
 async fn concurrent_requests_with_an_idle_cookie_are_all_served_and_one_sets_the_new_cookie(
@@ -717,6 +732,7 @@ on_every_database!(Schema::Migrated =>
     a_request_with_the_cookie_is_signed_in_and_its_response_sets_no_cookie,
     an_idle_session_is_renewed_with_a_new_cookie_after_which_the_old_id_is_refused,
     concurrent_requests_with_an_idle_cookie_are_all_served_and_one_sets_the_new_cookie,
+    a_renewed_sessions_cookie_is_sent_even_when_the_handler_fails,
     sign_out_clears_the_cookie_with_an_epoch_expiry_and_deletes_the_session,
     signing_in_ends_the_session_the_request_came_with,
     sign_out_everywhere_deletes_every_session_of_the_user_only,
