@@ -12,7 +12,7 @@ use axum::http::header::{ACCEPT, COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 use axum::http::{HeaderValue, Method, Request, StatusCode};
 use axum::routing::{get, post};
 use lucia_sea_orm_adapter::SeaOrmAdapter;
-use lucia_sea_orm_auth::{AllowedOrigins, Auth, ManualClock};
+use lucia_sea_orm_auth::{AllowedOrigins, Auth, Clock, ManualClock};
 use lucia_sea_orm_axum::{AuthError, AuthLayer, AuthSession, SignedIn};
 use lucia_sea_orm_tests::server::{Engine, PrivateServer};
 use lucia_sea_orm_tests::tables::{self, NOW, Profile, insert_user};
@@ -91,7 +91,6 @@ struct App {
     router: Router,
     clock: ManualClock,
     writes: Writes,
-    db: DatabaseConnection,
 }
 
 fn app(db: &DatabaseConnection) -> App {
@@ -112,7 +111,6 @@ fn app_with(
         router: router(layer, writes.clone()),
         clock,
         writes,
-        db: db.clone(),
     }
 }
 
@@ -204,20 +202,10 @@ impl App {
     async fn sign_in(&self, user_id: &str, session_id: Option<&str>) -> String {
         let reply = self.post(&format!("/sign-in/{user_id}"), session_id).await;
         assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
-        let expires = expires_in_15_days(self.clock.now());
+        let expires = expires_in_15_days(self.clock.now_millis());
         let id = reply.new_session_id(&expires);
         assert_eq!(reply.body, id, "the cookie holds the session signed in");
         id
-    }
-}
-
-trait Now {
-    fn now(&self) -> i64;
-}
-
-impl Now for ManualClock {
-    fn now(&self) -> i64 {
-        lucia_sea_orm_auth::Clock::now_millis(self)
     }
 }
 
@@ -273,7 +261,7 @@ async fn an_idle_session_is_renewed_with_a_new_cookie_after_which_the_old_id_is_
 
     let reply = app.get("/me", Some(&old)).await;
     assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, "ada"));
-    let new = reply.new_session_id(&expires_in_15_days(app.clock.now()));
+    let new = reply.new_session_id(&expires_in_15_days(app.clock.now_millis()));
     assert_ne!(new, old);
 
     let reply = app.get("/me", Some(&new)).await;
@@ -295,7 +283,7 @@ async fn a_renewed_sessions_cookie_is_sent_even_when_the_handler_fails(db: Datab
     app.clock.advance(Duration::from_millis(DAY as u64 + 1));
     let reply = app.get("/fail", Some(&old)).await;
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
-    let new = reply.new_session_id(&expires_in_15_days(app.clock.now()));
+    let new = reply.new_session_id(&expires_in_15_days(app.clock.now_millis()));
     assert_eq!(app.get("/me", Some(&new)).await.body, "ada");
 }
 
@@ -320,7 +308,7 @@ async fn concurrent_requests_with_an_idle_cookie_are_all_served_and_one_sets_the
             "{reply:?}"
         );
         if !reply.set_cookies.is_empty() {
-            renewed.push(reply.new_session_id(&expires_in_15_days(app.clock.now())));
+            renewed.push(reply.new_session_id(&expires_in_15_days(app.clock.now_millis())));
         }
     }
     assert_eq!(
@@ -627,30 +615,27 @@ async fn a_dead_sessions_cookie_is_signed_out_cleared_and_its_row_deleted(db: Da
 async fn the_required_extractor_redirects_pages_to_the_sign_in_path_and_answers_apis_401(
     db: DatabaseConnection,
 ) {
-    let app = app_with(&db, |layer| layer.sign_in_redirect("/sign-in"));
+    let redirecting = app_with(&db, |layer| layer.sign_in_redirect("/sign-in"));
     let mut page = request(Method::GET, "/me", None);
     page.headers_mut().insert(
         ACCEPT,
         HeaderValue::from_static("text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"),
     );
-    let reply = send(&app.router, page).await;
+    let reply = send(&redirecting.router, page).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{reply:?}");
     assert_eq!(reply.location.as_deref(), Some("/sign-in"));
 
-    let reply = app.get("/me", None).await;
+    let reply = redirecting.get("/me", None).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{reply:?}");
     // Without the setting, pages get 401 too.
     let mut page = request(Method::GET, "/me", None);
     page.headers_mut()
         .insert(ACCEPT, HeaderValue::from_static("text/html"));
+    let plain = app(&db);
     assert_eq!(
-        send(&app_plain(&app).router, page).await.status,
+        send(&plain.router, page).await.status,
         StatusCode::UNAUTHORIZED
     );
-}
-
-fn app_plain(app: &App) -> App {
-    self::app(&app.db)
 }
 
 // A real socket and a cookie-keeping client
