@@ -35,7 +35,9 @@ use crate::signed_in::{Current, Outcome, SignedIn};
 /// response is untouched.
 ///
 /// If the database fails during validation the handler still runs (pages that do not need the
-/// visitor still work), the error is logged with `tracing`, and the extractors answer `503`.
+/// visitor still work), the error is logged with `tracing`, the cookie is kept, and [`SignedIn`]
+/// (also as `Option<SignedIn<_>>`) answers `503`. [`AuthSession`](crate::AuthSession) is still
+/// extracted; its operations fail with `503` while the database is down.
 ///
 /// ```
 /// use axum::{Router, routing::get};
