@@ -744,9 +744,9 @@ const RECOVERY_BOUND: Duration = Duration::from_secs(30);
 enum Outage {
     /// A private PostgreSQL or MariaDB server, stopped and started.
     Server(PrivateServer),
-    /// An SQLite file that another connection locks exclusively (in SQLite's default rollback
-    /// journal mode, that keeps every other connection from reading it); the test's connections
-    /// give up after a short busy timeout.
+    /// An SQLite file that another connection locks exclusively (with the rollback journal,
+    /// which every connection here uses, that keeps all others from even reading it); the
+    /// test's connections give up after a short busy timeout. SQLite has no server to stop.
     SqliteLock {
         database: Option<ScratchDatabase>,
         holder: Option<DatabaseConnection>,
@@ -767,7 +767,13 @@ impl Outage {
             .max_connections(4)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_timeout(ACQUIRE_TIMEOUT)
-            .map_sqlx_sqlite_opts(|options| options.busy_timeout(Duration::from_millis(300)));
+            .map_sqlx_sqlite_opts(|options| {
+                // Rollback journal, whatever the file says: in WAL mode an exclusive lock would
+                // not keep readers out, and the outage would not be one.
+                options
+                    .busy_timeout(Duration::from_millis(300))
+                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Delete)
+            });
         Database::connect(options).await.unwrap()
     }
 
@@ -776,7 +782,9 @@ impl Outage {
             Outage::Server(server) => server.stop().await,
             Outage::SqliteLock { database, holder } => {
                 let mut options = ConnectOptions::new(database.as_ref().unwrap().url());
-                options.max_connections(1);
+                options.max_connections(1).map_sqlx_sqlite_opts(|options| {
+                    options.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Delete)
+                });
                 let connection = Database::connect(options).await.unwrap();
                 connection
                     .execute_unprepared("BEGIN EXCLUSIVE")
