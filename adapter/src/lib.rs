@@ -110,6 +110,17 @@ impl<A, C: ConnectionTrait> SeaOrmAdapter<A, C> {
     }
 }
 
+/// Shows the backend and whether the adapter runs inside a caller's transaction, never the
+/// connection: a pool's `Debug` includes its connect options, password and all.
+impl<A, C: ConnectionTrait> std::fmt::Debug for SeaOrmAdapter<A, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeaOrmAdapter")
+            .field("backend", &self.connection.get_database_backend())
+            .field("within_transaction", &!self.retries_deadlocks)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<A, C: Clone> Clone for SeaOrmAdapter<A, C> {
     fn clone(&self) -> Self {
         Self {

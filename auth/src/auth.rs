@@ -534,3 +534,18 @@ impl<D: Adapter> Auth<D> {
         self.create_session(&session.user_id).await
     }
 }
+
+/// Shows the configuration and the adapter; nothing here is secret (the adapter's own `Debug`
+/// must keep its connection's credentials out, as `SeaOrmAdapter`'s does).
+impl<D: std::fmt::Debug> std::fmt::Debug for Auth<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let inner = &self.inner;
+        f.debug_struct("Auth")
+            .field("adapter", &inner.adapter)
+            .field("active_period_ms", &inner.active_period)
+            .field("idle_period_ms", &inner.idle_period)
+            .field("password_hasher", &inner.hasher)
+            .field("hash_session_ids", &inner.hash_session_ids)
+            .finish_non_exhaustive()
+    }
+}
