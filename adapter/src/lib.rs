@@ -33,6 +33,22 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Attributes: your columns of `user`
+//!
+//! `A` is a serde type for the application's own columns of `user` (`()` when there are none).
+//! The rules, as in the README:
+//!
+//! - **Attributes.** Each field of `A` is the column of the same name: `set_user` inserts them,
+//!   `get_user` and `get_session_and_user` read every column of `user` back into `A`, and
+//!   `update_user_attributes(id, &patch)` updates the fields `patch` has (pass `A` itself, or any
+//!   serde type with some of its fields, such as `serde_json::json!({"username": "new"})`). A field
+//!   named `id` is refused. On PostgreSQL, text values go into text columns, numbers into numeric
+//!   ones, booleans into booleans, nested values into `json`/`jsonb`; a column of another type (a
+//!   timestamp, an enum) needs a serde representation its parameter type converts to implicitly.
+//!
+//! A unique violation on one of your columns (a taken username) is [`Error::Database`], not a
+//! duplicate id.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

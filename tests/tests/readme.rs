@@ -157,8 +157,7 @@ fn doc_of(source: &str, item: &str) -> String {
                 .any(|prefix| {
                     line.strip_prefix(prefix).is_some_and(|rest| {
                         rest.starts_with(item)
-                            && rest[item.len()..]
-                                .starts_with(|c: char| c == '(' || c == '<' || c == ' ' || c == ':')
+                            && rest[item.len()..].starts_with(['(', '<', ' ', ':'])
                     })
                 })
         })
