@@ -55,6 +55,7 @@
 mod attributes;
 mod columns;
 mod error;
+mod lenient;
 mod retry;
 mod statements;
 
