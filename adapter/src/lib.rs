@@ -46,6 +46,10 @@
 //!   named `id` is refused. On PostgreSQL, text values go into text columns, numbers into numeric
 //!   ones, booleans into booleans, nested values into `json`/`jsonb`; a column of another type (a
 //!   timestamp, an enum) needs a serde representation its parameter type converts to implicitly.
+//!   Values read back as written on every database: a `bool` field reads MySQL/MariaDB's
+//!   `BOOLEAN` (`TINYINT(1)`, `0`/`1`) as a boolean, and a nested field reads MariaDB's `JSON` and
+//!   SQLite's JSON-in-`TEXT` columns back into the nested value. Integers above `i64::MAX` are
+//!   refused with `Attributes` (PostgreSQL and SQLite cannot store them).
 //!
 //! A unique violation on one of your columns (a taken username) is [`Error::Database`], not a
 //! duplicate id.
