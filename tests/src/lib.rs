@@ -41,6 +41,8 @@ macro_rules! on_every_database {
             server "TEST_MYSQL_URL", "set TEST_MYSQL_URL to run it", $schema => $($test),+);
     };
     // A backend with a server: its tests are ignored when `build.rs` found `$variable` unset.
+    // A new server backend is one more line above, and its variable in `build.rs`'s list
+    // (`unexpected_cfgs` warns until it is there).
     (@backend $module:ident, $backend:expr, server $variable:literal, $reason:literal,
         $schema:expr => $($test:ident),+) => {
         mod $module {
