@@ -23,6 +23,10 @@ fn main() {
         let set = std::env::var_os(variable).is_some_and(|value| !value.is_empty());
         if !set && !ci {
             println!("cargo::rustc-cfg=lucia_sea_orm_unset=\"{variable}\"");
+            println!(
+                "cargo::warning={variable} is unset: that database's tests are compiled as \
+                 ignored (`ignored, set {variable} to run it`)"
+            );
         }
     }
 }
