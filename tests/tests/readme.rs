@@ -2,7 +2,8 @@
 //!
 //! Every ```rust block of README.md must appear verbatim (indented as a whole, as inside a
 //! function) in `adapter/examples/readme/`, the example that CI builds as an application outside
-//! the workspace and runs on every database (`.ci/newcomer`); blocks that land in the same file
+//! the workspace and runs on every database (`.ci/newcomer`), or, for "Using it with axum", in
+//! `axum/examples/` (built by CI as a workspace example); blocks that land in the same file
 //! must appear there in the README's order, so that running the file runs them in order.
 
 use std::path::{Path, PathBuf};
@@ -89,6 +90,8 @@ fn every_rust_block_of_the_readme_is_in_the_readme_example_in_order() {
     );
     let mut files = Vec::new();
     rust_files(&root.join("adapter/examples/readme"), &mut files);
+    // "Using it with axum" shows the axum crate's example router, which CI builds as a target.
+    rust_files(&root.join("axum/examples"), &mut files);
     let sources: Vec<(PathBuf, String)> =
         files.into_iter().map(|f| (f.clone(), read(&f))).collect();
 
@@ -100,7 +103,7 @@ fn every_rust_block_of_the_readme_is_in_the_readme_example_in_order() {
         });
         let Some((index, start)) = found else {
             panic!(
-                "this README block is not in adapter/examples/readme/ verbatim:\n{}",
+                "this README block is not in adapter/examples/readme/ (or axum/examples/) verbatim:\n{}",
                 block.join("\n")
             );
         };
