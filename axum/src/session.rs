@@ -159,6 +159,11 @@ impl<D: Adapter> AuthSession<D> {
     /// Signs the visitor out: deletes the session the request came with (if any) and clears
     /// the cookie.
     ///
+    /// A request sent with a cookie that a concurrent request renewed moments ago (within the
+    /// renewal grace period) ends that old session only: the core does not link it to its
+    /// successor, whose cookie a parallel response may still deliver. Offer
+    /// [`sign_out_everywhere`](Self::sign_out_everywhere) where that matters.
+    ///
     /// Errors: database failures; the cookie is then left as it was.
     pub async fn sign_out(&self) -> Result<(), AuthError> {
         let ids = self.state.lock().session_ids.clone();
