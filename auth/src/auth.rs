@@ -399,6 +399,12 @@ impl<D: Adapter> Auth<D> {
                     hasher.verify_dummy(password).await?;
                     return Err(Error::InvalidPassword);
                 }
+                // bcrypt is refused before any hashing: spend the same time as a wrong
+                // password, so that timing does not single out these accounts.
+                Err(Error::OutdatedPassword) => {
+                    hasher.verify_dummy(password).await?;
+                    return Err(Error::OutdatedPassword);
+                }
                 Err(err) => return Err(err),
             },
         }
@@ -550,7 +556,10 @@ impl<D: Adapter> Auth<D> {
     /// grace period only (see [`AuthBuilder::renewal_grace_period`]).
     ///
     /// Of several concurrent validations of one idle session exactly one renews it; the others
-    /// get the old session, active for the rest of the grace period and not fresh.
+    /// get the old session, active for the rest of the grace period and not fresh. Only the
+    /// renewing call learns the new id: if its response never reaches the client, the client
+    /// is signed out when the grace period ends. If storing the new session fails, the old one
+    /// still ends with the grace period.
     ///
     /// Errors: [`Error::InvalidSessionId`].
     ///
@@ -584,7 +593,8 @@ impl<D: Adapter> Auth<D> {
     }
 
     /// [`validate_session`](Self::validate_session) and the session's user, read together in one
-    /// round trip (two more for a renewal).
+    /// round trip (three more for a renewal: the cut of the old session, the cleanup of the
+    /// user's dead sessions and the insert of the new one).
     ///
     /// Errors: [`Error::InvalidSessionId`].
     ///

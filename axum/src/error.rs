@@ -1,8 +1,6 @@
 //! Failures of the auth operations a handler runs, as responses that say nothing about the
 //! database.
 
-use std::fmt;
-
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use lucia_sea_orm_auth::Error;
@@ -31,7 +29,7 @@ impl AuthError {
 
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
-        tracing::error!(error = %Chain(&self.0), "auth operation failed");
+        tracing::error!(error = %self.0, "auth operation failed");
         failure_response(status_of(&self.0))
     }
 }
@@ -52,20 +50,4 @@ pub(crate) fn failure_response(status: StatusCode) -> Response {
         "Internal server error."
     };
     (status, body).into_response()
-}
-
-/// An error with its chain of causes, for logs: `Error::Database` alone says only "database
-/// error".
-pub(crate) struct Chain<'e>(pub(crate) &'e (dyn std::error::Error + 'static));
-
-impl fmt::Display for Chain<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut source = self.0.source();
-        while let Some(cause) = source {
-            write!(f, ": {cause}")?;
-            source = cause.source();
-        }
-        Ok(())
-    }
 }

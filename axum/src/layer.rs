@@ -7,13 +7,13 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use axum::response::{IntoResponse, Response};
-use http::header::SET_COOKIE;
-use http::{HeaderMap, Request, StatusCode};
+use http::header::{CACHE_CONTROL, SET_COOKIE};
+use http::{HeaderMap, HeaderValue, Request, StatusCode};
 use lucia_sea_orm_auth::{Adapter, AllowedOrigins, Auth, CookieSessionId, Error, SessionCookie};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::error::{Chain, status_of};
+use crate::error::status_of;
 use crate::session::{CookieChange, Mutable, RequestState};
 use crate::settings::Settings;
 use crate::signed_in::{Current, Outcome, SignedIn};
@@ -31,8 +31,9 @@ use crate::signed_in::{Current, Outcome, SignedIn};
 ///
 /// After the handler, `Set-Cookie` is added only when the session changed: a renewal
 /// ([`Session::fresh`](lucia_sea_orm_auth::Session::fresh)), a sign-in, a sign-out, or a cookie
-/// that names no live session (unknown, dead or malformed), which is cleared. Otherwise the
-/// response is untouched.
+/// that names no live session (unknown, dead or malformed), which is cleared; such a response
+/// also gets `Cache-Control: no-store`, so that no shared cache hands the cookie to someone
+/// else. Otherwise the response is untouched.
 ///
 /// If the database fails during validation the handler still runs (pages that do not need the
 /// visitor still work), the error is logged with `tracing`, the cookie is kept, and [`SignedIn`]
@@ -169,16 +170,16 @@ where
             let mut response = inner.call(request).await?;
 
             let change = state.lock().cookie.take();
-            match change {
-                None => {}
-                Some(CookieChange::Set(cookie)) => {
-                    response.headers_mut().append(SET_COOKIE, cookie);
-                }
-                Some(CookieChange::Clear) => {
-                    let blank = state.settings.cookie.set_blank_cookie();
-                    response.headers_mut().append(SET_COOKIE, blank);
-                }
-            }
+            let cookie = match change {
+                None => return Ok(response),
+                Some(CookieChange::Set(cookie)) => cookie,
+                Some(CookieChange::Clear) => state.settings.cookie.set_blank_cookie(),
+            };
+            let headers = response.headers_mut();
+            headers.append(SET_COOKIE, cookie);
+            // A response that hands out a session id must not be stored by a shared cache and
+            // replayed to someone else, whatever the handler said about caching.
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
             Ok(response)
         })
     }
@@ -219,7 +220,7 @@ async fn validate<D: Adapter>(
             (Outcome::SignedOut, cleared())
         }
         Err(err) => {
-            tracing::error!(error = %Chain(&err), "session validation failed");
+            tracing::error!(error = %err, "session validation failed");
             let mutable = Mutable {
                 session_ids: vec![id.to_owned()],
                 ..Mutable::default()

@@ -8,7 +8,7 @@ use http::HeaderValue;
 use http::request::Parts;
 use lucia_sea_orm_auth::{Adapter, Auth, Error, Session};
 
-use crate::error::{AuthError, Chain};
+use crate::error::AuthError;
 use crate::rejection::AuthRejection;
 use crate::settings::Settings;
 use crate::signed_in::{Current, Outcome};
@@ -180,7 +180,21 @@ impl<D: Adapter> AuthSession<D> {
     ///
     /// Errors: database failures; the cookie is then left as it was.
     pub async fn sign_out_everywhere(&self) -> Result<(), AuthError> {
-        let user_id = self.state.lock().user_id.clone();
+        let (user_id, cookie_id) = {
+            let state = self.state.lock();
+            (state.user_id.clone(), state.session_ids.first().cloned())
+        };
+        // When the layer could not validate the cookie (the database failed then), whose
+        // sessions to end is read again rather than quietly ending only this one.
+        let user_id = match (user_id, cookie_id) {
+            (Some(user_id), _) => Some(user_id),
+            (None, Some(id)) => match self.auth().get_session(&id).await {
+                Ok(session) => Some(session.user_id),
+                Err(Error::InvalidSessionId | Error::InvalidValue { .. }) => None,
+                Err(err) => return Err(err.into()),
+            },
+            (None, None) => None,
+        };
         if let Some(user_id) = user_id {
             self.auth().invalidate_all_user_sessions(&user_id).await?;
         }
@@ -195,7 +209,7 @@ async fn end_sessions<D: Adapter>(auth: &Auth<D>, ids: &[String]) -> Result<(), 
         match auth.invalidate_session(id).await {
             Ok(()) | Err(Error::InvalidValue { .. }) => {}
             Err(err) => {
-                tracing::debug!(error = %Chain(&err), "ending a session failed");
+                tracing::debug!(error = %err, "ending a session failed");
                 return Err(err.into());
             }
         }

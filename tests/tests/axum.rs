@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Path;
-use axum::http::header::{ACCEPT, COOKIE, LOCATION, ORIGIN, SET_COOKIE};
+use axum::http::header::{ACCEPT, CACHE_CONTROL, COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 use axum::http::{HeaderValue, Method, Request, StatusCode};
 use axum::routing::{get, post};
 use lucia_sea_orm_adapter::SeaOrmAdapter;
@@ -119,6 +119,7 @@ fn app_with(
 struct Reply {
     status: StatusCode,
     set_cookies: Vec<String>,
+    cache_control: Option<String>,
     location: Option<String>,
     body: String,
 }
@@ -127,6 +128,7 @@ impl Reply {
     /// The session id of the one `Set-Cookie` that sets a session, checking its attributes.
     fn new_session_id(&self, expires: &str) -> String {
         assert_eq!(self.set_cookies.len(), 1, "{self:?}");
+        assert_eq!(self.cache_control.as_deref(), Some("no-store"), "{self:?}");
         let cookie = &self.set_cookies[0];
         let (id, attributes) = cookie
             .strip_prefix("auth_session=")
@@ -165,6 +167,12 @@ fn request(method: Method, path: &str, session_id: Option<&str>) -> Request<Body
     request.body(Body::empty()).unwrap()
 }
 
+fn header(headers: &axum::http::HeaderMap, name: axum::http::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .map(|value| value.to_str().unwrap().to_owned())
+}
+
 async fn send(router: &Router, request: Request<Body>) -> Reply {
     let response = router.clone().oneshot(request).await.unwrap();
     let status = response.status();
@@ -174,16 +182,15 @@ async fn send(router: &Router, request: Request<Body>) -> Reply {
         .iter()
         .map(|value| value.to_str().unwrap().to_owned())
         .collect();
-    let location = response
-        .headers()
-        .get(LOCATION)
-        .map(|value| value.to_str().unwrap().to_owned());
+    let location = header(response.headers(), LOCATION);
+    let cache_control = header(response.headers(), CACHE_CONTROL);
     let body = axum::body::to_bytes(response.into_body(), 1 << 20)
         .await
         .unwrap();
     Reply {
         status,
         set_cookies,
+        cache_control,
         location,
         body: String::from_utf8(body.to_vec()).unwrap(),
     }
