@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod cluster;
 mod database;
 mod m20261201_000001_add_username_to_user;
 mod migrator;
@@ -17,7 +18,7 @@ pub use m20261201_000001_add_username_to_user::Migration as AddUsernameToUser;
 pub use migrator::AppMigrator;
 
 /// Generates one `#[tokio::test]` per database for each listed `async fn(DatabaseConnection)`,
-/// in modules `sqlite`, `postgres` and `mysql`, each test on a fresh database prepared as
+/// in modules `sqlite`, `postgres`, `mysql` and `galera` (node 1 of a private Galera cluster), each test on a fresh database prepared as
 /// `schema` says.
 ///
 /// ```ignore
@@ -30,6 +31,7 @@ macro_rules! on_every_database {
         $crate::on_every_database!(@backend sqlite, $crate::Backend::Sqlite, $schema => $($test),+);
         $crate::on_every_database!(@backend postgres, $crate::Backend::Postgres, $schema => $($test),+);
         $crate::on_every_database!(@backend mysql, $crate::Backend::MySql, $schema => $($test),+);
+        $crate::on_every_database!(@backend galera, $crate::Backend::Galera, $schema => $($test),+);
     };
     (@backend $module:ident, $backend:expr, $schema:expr => $($test:ident),+) => {
         mod $module {
