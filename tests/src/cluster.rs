@@ -198,6 +198,33 @@ impl GaleraCluster {
         self.spawn(node, false).await;
     }
 
+    /// A pool on `database` through node `node`, its connections set up by
+    /// [`read_your_writes`] when `causal` (the documented configuration), else left as the
+    /// server's default (`wsrep_sync_wait = 0`).
+    pub async fn pool(&self, node: usize, database: &str, causal: bool) -> DatabaseConnection {
+        let mut options = ConnectOptions::new(self.url(node, database));
+        options
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        if causal {
+            read_your_writes(&mut options);
+        }
+        Database::connect(options)
+            .await
+            .unwrap_or_else(|err| panic!("node {} refuses connections: {err}", node + 1))
+    }
+
+    /// Waits until node `node` has applied every write the cluster committed so far (a causal
+    /// read): after DDL through another node, say, before connecting to the new database.
+    pub async fn sync(&self, node: usize) {
+        let db = self.pool(node, "", true).await;
+        db.execute_unprepared("SELECT 1")
+            .await
+            .unwrap_or_else(|err| panic!("node {} does not catch up: {err}", node + 1));
+        db.close().await.expect("admin connection closes");
+    }
+
     /// A `wsrep_%` status variable of node `node`, such as `wsrep_cluster_size`.
     pub async fn status(&self, node: usize, variable: &str) -> Option<String> {
         let db = self.connect(node, "").await;
@@ -311,6 +338,31 @@ impl Drop for GaleraCluster {
             let _ = watchdog.wait();
         }
     }
+}
+
+/// The `wsrep_sync_wait` bits that make a node apply every write the cluster committed before
+/// a statement runs: 1 for reads (a session validated right after sign-in elsewhere), 2 for
+/// `UPDATE`/`DELETE` (a sign-out must find the session to delete it), 4 for `INSERT` (a session
+/// for a user created elsewhere must pass its foreign-key check).
+pub const SYNC_WAIT: u8 = 7;
+
+/// Sets `wsrep_sync_wait` to [`SYNC_WAIT`] on every connection the pool opens: the
+/// read-your-writes configuration for an auth store on Galera that the README documents.
+///
+/// SeaORM's own `ConnectOptions::after_connect` runs once for the pool, not per connection, so
+/// this goes through sqlx's pool options.
+pub fn read_your_writes(options: &mut ConnectOptions) {
+    options.map_sqlx_mysql_pool_opts(|pool| {
+        pool.after_connect(|connection, _| {
+            Box::pin(async move {
+                use sea_orm::sqlx::Executor;
+                connection
+                    .execute("SET SESSION wsrep_sync_wait = 7")
+                    .await?;
+                Ok(())
+            })
+        })
+    });
 }
 
 /// The programs a cluster needs, or `None` (outside CI) if one is missing.

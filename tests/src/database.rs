@@ -108,6 +108,12 @@ impl ScratchDatabase {
         Some(Self::on_server(backend, server, name).await)
     }
 
+    /// Creates the database on `cluster`, through its node 1.
+    pub async fn create_on(cluster: &GaleraCluster, prefix: &str) -> Self {
+        let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+        Self::on_server(Backend::Galera, cluster.url(0, ""), name).await
+    }
+
     /// Creates database `name` on `server`.
     async fn on_server(backend: Backend, server: String, name: String) -> Self {
         let admin = Database::connect(&server)
@@ -131,6 +137,11 @@ impl ScratchDatabase {
             name,
             url,
         }
+    }
+
+    /// Its name (the file's stem on SQLite).
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// Its URL.
