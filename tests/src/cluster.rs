@@ -47,8 +47,13 @@ cat >/dev/null
 for pgid in "$1"/*.pgid; do
     [ -f "$pgid" ] || continue
     group=$(cat "$pgid")
-    kill -KILL -- "-$group" 2>/dev/null
-    while kill -0 -- "-$group" 2>/dev/null; do sleep 0.05; done
+    # procps kill, not the shell's: dash's builtin takes no `--` and no process group.
+    env kill -KILL -- "-$group" 2>/dev/null
+    waited=0
+    while env kill -0 -- "-$group" 2>/dev/null && [ "$waited" -lt 600 ]; do
+        sleep 0.05
+        waited=$((waited + 1))
+    done
 done
 rm -rf -- "$1"
 "#;
@@ -188,7 +193,8 @@ impl GaleraCluster {
             .process
             .take()
             .expect("the node is running");
-        blocking(move || kill_group(process)).await;
+        let pgid = self.pgid_file(node);
+        blocking(move || kill_group(process, &pgid)).await;
     }
 
     /// Starts a killed node `node` again; it rejoins the cluster by state transfer (IST when the
@@ -244,6 +250,11 @@ impl GaleraCluster {
             .unwrap_or_else(|err| panic!("node {} refuses connections: {err}", node + 1))
     }
 
+    /// Where the watchdog finds node `node`'s process group while it runs.
+    fn pgid_file(&self, node: usize) -> PathBuf {
+        self.root.join(format!("node{}.pgid", node + 1))
+    }
+
     fn node_dir(&self, node: usize) -> PathBuf {
         self.root.join(format!("node{}", node + 1))
     }
@@ -291,10 +302,7 @@ impl GaleraCluster {
             command.arg("--wsrep-new-cluster");
         }
         let process = command.spawn().expect("mariadbd starts");
-        std::fs::write(
-            self.root.join(format!("node{}.pgid", node + 1)),
-            process.id().to_string(),
-        )
+        std::fs::write(self.pgid_file(node), process.id().to_string())
         .expect("the node's process group is recorded for the watchdog");
         let mut probe = ConnectOptions::new(self.url(node, ""));
         let process = self.nodes[node].process.insert(process);
@@ -327,9 +335,9 @@ impl GaleraCluster {
 
 impl Drop for GaleraCluster {
     fn drop(&mut self) {
-        for node in &mut self.nodes {
-            if let Some(process) = node.process.take() {
-                kill_group(process);
+        for node in 0..self.nodes.len() {
+            if let Some(process) = self.nodes[node].process.take() {
+                kill_group(process, &self.pgid_file(node));
             }
         }
         // The watchdog finds nothing left to kill and removes the folder.
@@ -399,9 +407,9 @@ fn make_dir(dir: &Path, as_root: bool) {
     }
 }
 
-/// SIGKILLs a node's process group (if still there: the node may have exited) and reaps the
-/// node.
-fn kill_group(mut process: Child) {
+/// SIGKILLs a node's process group (if still there: the node may have exited), reaps the node,
+/// and removes its `pgid` file, so that the watchdog never signals a recycled group id.
+fn kill_group(mut process: Child, pgid: &Path) {
     let _ = Command::new("kill")
         .args(["-KILL", "--", &format!("-{}", process.id())])
         .stderr(Stdio::null())
@@ -418,6 +426,7 @@ fn kill_group(mut process: Child) {
     {
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = std::fs::remove_file(pgid);
 }
 
 /// The value of a status variable, if the server has it.

@@ -96,6 +96,23 @@ fn session_of(user_id: &str) -> SessionRow {
     }
 }
 
+/// Certification failures and brute-force aborts so far, over the shared cluster's nodes: the
+/// conflicts that surface as deadlock errors and that the adapter retries.
+async fn conflicts() -> u64 {
+    let cluster = GaleraCluster::shared().await.expect("the shared cluster runs");
+    let mut total = 0;
+    for node in 0..NODES {
+        for variable in ["wsrep_local_cert_failures", "wsrep_local_bf_aborts"] {
+            total += cluster
+                .status(node, variable)
+                .await
+                .and_then(|value| value.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+    }
+    total
+}
+
 /// An `Auth` per node, all on one clock.
 fn instances(scratch: &Scratch, clock: &ManualClock) -> Vec<Auth<SeaOrmAdapter<Profile>>> {
     scratch
@@ -239,7 +256,8 @@ async fn the_same_user_id_through_three_nodes_at_once_is_stored_once_and_duplica
         return;
     };
     let adapters = scratch.adapters();
-    let mut certification_conflicts = 0;
+    let conflicts_before = conflicts().await;
+    let mut losers = 0;
     for round in 0..ROUNDS {
         let id = new_user_id();
         let attempts = adapters.iter().enumerate().map(|(node, adapter)| {
@@ -261,7 +279,7 @@ async fn the_same_user_id_through_three_nodes_at_once_is_stored_once_and_duplica
                 "round {round}: {outcome:?}"
             );
         }
-        certification_conflicts += outcomes.iter().filter(|o| o.is_err()).count();
+        losers += outcomes.iter().filter(|o| o.is_err()).count();
         for pool in &scratch.pools {
             let users: Vec<_> = tables::users(pool)
                 .await
@@ -280,7 +298,11 @@ async fn the_same_user_id_through_three_nodes_at_once_is_stored_once_and_duplica
             );
         }
     }
-    eprintln!("{certification_conflicts} losers, every one DuplicateUserId");
+    eprintln!(
+        "{losers} losers, every one DuplicateUserId; certification failures and brute-force \
+         aborts meanwhile (the cluster's, all tests): {}",
+        conflicts().await - conflicts_before
+    );
     scratch.drop().await;
 }
 
