@@ -303,7 +303,7 @@ impl GaleraCluster {
         }
         let process = command.spawn().expect("mariadbd starts");
         std::fs::write(self.pgid_file(node), process.id().to_string())
-        .expect("the node's process group is recorded for the watchdog");
+            .expect("the node's process group is recorded for the watchdog");
         let mut probe = ConnectOptions::new(self.url(node, ""));
         let process = self.nodes[node].process.insert(process);
         probe

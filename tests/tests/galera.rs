@@ -99,7 +99,9 @@ fn session_of(user_id: &str) -> SessionRow {
 /// Certification failures and brute-force aborts so far, over the shared cluster's nodes: the
 /// conflicts that surface as deadlock errors and that the adapter retries.
 async fn conflicts() -> u64 {
-    let cluster = GaleraCluster::shared().await.expect("the shared cluster runs");
+    let cluster = GaleraCluster::shared()
+        .await
+        .expect("the shared cluster runs");
     let mut total = 0;
     for node in 0..NODES {
         for variable in ["wsrep_local_cert_failures", "wsrep_local_bf_aborts"] {
@@ -448,6 +450,16 @@ struct Write {
     outcome: Result<(), String>,
 }
 
+impl Write {
+    /// Whether the call failed because its connection went away mid-call (the node was
+    /// killed), so that the client cannot know whether the commit happened.
+    fn connection_lost(&self) -> bool {
+        self.outcome
+            .as_ref()
+            .is_err_and(|err| err.contains("Io(") || err.contains("ConnectionReset"))
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_killed_under_load_loses_no_acknowledged_write() {
     let Some(mut cluster) = GaleraCluster::start().await else {
@@ -538,6 +550,10 @@ async fn a_node_killed_under_load_loses_no_acknowledged_write() {
         );
         if node != 2 {
             assert!(served_after_kill > 0, "node {} kept serving", node + 1);
+            assert!(
+                failed.iter().all(|write| write.node != node),
+                "no write through a surviving node fails"
+            );
         }
     }
     for write in &failed {
@@ -564,15 +580,25 @@ async fn a_node_killed_under_load_loses_no_acknowledged_write() {
             "node {}: acknowledged writes lost: {missing:?}",
             node + 1
         );
-        let present: Vec<&&Write> = failed
+        // A write whose connection died with its node may have been replicated before the
+        // node died: its outcome is unknown to the caller, and either is correct. Any other
+        // failed write must be absent.
+        let (in_doubt, present): (Vec<&&Write>, Vec<&&Write>) = failed
             .iter()
             .filter(|write| stored.contains(&write.user_id))
-            .collect();
+            .partition(|write| write.connection_lost());
         assert!(
             present.is_empty(),
             "node {}: failed writes stored: {present:?}",
             node + 1
         );
+        if !in_doubt.is_empty() {
+            eprintln!(
+                "node {}: {} writes cut off by the kill were committed all the same: {in_doubt:?}",
+                node + 1,
+                in_doubt.len()
+            );
+        }
         assert!(tables::no_orphans(&pool).await);
         assert_eq!(
             tables::keys(&pool).await.len(),
