@@ -7,6 +7,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 
 use crate::AppMigrator;
+use crate::cluster::GaleraCluster;
 
 /// A database the suite runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,6 +18,9 @@ pub enum Backend {
     Postgres,
     /// The MySQL or MariaDB server named by `TEST_MYSQL_URL`.
     MySql,
+    /// Node 1 of the test binary's private MariaDB Galera cluster
+    /// ([`GaleraCluster::shared`]).
+    Galera,
 }
 
 /// What a test's fresh database holds when the test starts.
@@ -32,7 +36,7 @@ impl Backend {
     /// The environment variable naming this backend's server, if it has one.
     pub fn server_env(self) -> Option<&'static str> {
         match self {
-            Backend::Sqlite => None,
+            Backend::Sqlite | Backend::Galera => None,
             Backend::Postgres => Some("TEST_POSTGRES_URL"),
             Backend::MySql => Some("TEST_MYSQL_URL"),
         }
@@ -78,6 +82,10 @@ impl ScratchDatabase {
     /// that fails instead).
     pub async fn create(backend: Backend, prefix: &str) -> Option<Self> {
         let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+        if backend == Backend::Galera {
+            let cluster = GaleraCluster::shared().await?;
+            return Some(Self::on_server(backend, cluster.url(0, ""), name).await);
+        }
         let Some(env) = backend.server_env() else {
             let path = sqlite_path(&name);
             let url = format!("sqlite://{}?mode=rwc", path.display());
@@ -98,11 +106,24 @@ impl ScratchDatabase {
                 return None;
             }
         };
+        Some(Self::on_server(backend, server, name).await)
+    }
+
+    /// Creates the database on `cluster`, through its node 1.
+    pub async fn create_on(cluster: &GaleraCluster, prefix: &str) -> Self {
+        let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+        Self::on_server(Backend::Galera, cluster.url(0, ""), name).await
+    }
+
+    /// Creates database `name` on `server`.
+    async fn on_server(backend: Backend, server: String, name: String) -> Self {
         let admin = Database::connect(&server)
             .await
-            .unwrap_or_else(|err| panic!("{env}={server} is unreachable: {err}"));
+            .unwrap_or_else(|err| panic!("{server} is unreachable: {err}"));
         let create = match backend {
-            Backend::MySql => format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"),
+            Backend::MySql | Backend::Galera => {
+                format!("CREATE DATABASE {name} CHARACTER SET utf8mb4")
+            }
             _ => format!("CREATE DATABASE {name}"),
         };
         admin
@@ -111,12 +132,17 @@ impl ScratchDatabase {
             .expect("test database is created");
         admin.close().await.expect("admin connection closes");
         let url = with_database(&server, &name);
-        Some(Self {
+        Self {
             backend,
             server,
             name,
             url,
-        })
+        }
+    }
+
+    /// Its name (the file's stem on SQLite).
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// Its URL.

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod cluster;
 mod database;
 mod m20261201_000001_add_username_to_user;
 mod migrator;
@@ -19,8 +20,8 @@ pub use m20261201_000001_add_username_to_user::Migration as AddUsernameToUser;
 pub use migrator::AppMigrator;
 
 /// Generates one `#[tokio::test]` per database for each listed `async fn(DatabaseConnection)`,
-/// in modules `sqlite`, `postgres` and `mysql`, each test on a fresh database prepared as
-/// `schema` says.
+/// in modules `sqlite`, `postgres` and `mysql` (and `galera`, node 1 of a private Galera cluster,
+/// when the list starts with `galera:`), each test on a fresh database prepared as `schema` says.
 ///
 /// A database whose server variable (`TEST_POSTGRES_URL`, `TEST_MYSQL_URL`) was unset when the
 /// tests were compiled has its tests marked `#[ignore = "set TEST_…_URL to run it"]` (see
@@ -33,6 +34,13 @@ pub use migrator::AppMigrator;
 /// ```
 #[macro_export]
 macro_rules! on_every_database {
+    // The same, and on node 1 of the test binary's private Galera cluster too: for the adapter
+    // and lifecycle suites, which must hold on a multi-primary cluster (each binary that uses it
+    // starts a cluster, so it is not on by default).
+    (galera: $schema:expr => $($test:ident),+ $(,)?) => {
+        $crate::on_every_database!($schema => $($test),+);
+        $crate::on_every_database!(@backend galera, $crate::Backend::Galera, $schema => $($test),+);
+    };
     ($schema:expr => $($test:ident),+ $(,)?) => {
         $crate::on_every_database!(@backend sqlite, $crate::Backend::Sqlite, $schema => $($test),+);
         $crate::on_every_database!(@backend postgres, $crate::Backend::Postgres,

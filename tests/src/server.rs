@@ -39,11 +39,11 @@ pub struct PrivateServer {
 /// The two programs of an engine: the one that creates a data directory and the one that runs
 /// the server on it.
 #[derive(Clone, Debug)]
-struct Programs {
+pub(crate) struct Programs {
     /// `initdb` or `mariadb-install-db`.
-    initialise: PathBuf,
+    pub(crate) initialise: PathBuf,
     /// `pg_ctl` or `mariadbd`.
-    server: PathBuf,
+    pub(crate) server: PathBuf,
 }
 
 /// Where a server's files and programs are: everything needed to run it, cheap to clone into a
@@ -83,7 +83,7 @@ impl PrivateServer {
             )),
             port: free_port(),
             programs,
-            as_root: std::fs::metadata("/proc/self").is_ok_and(|own| own.uid() == 0),
+            as_root: running_as_root(),
         };
         // From here on the guard removes whatever initialisation left behind.
         let mut server = Self {
@@ -251,24 +251,7 @@ impl Layout {
                     .output();
                 check("initdb", initdb);
             }
-            Engine::MariaDb => {
-                let mut install = Command::new(&self.programs.initialise);
-                // `--no-defaults` first, so that no option file of the system server applies.
-                install
-                    .arg("--no-defaults")
-                    .arg(format!("--datadir={}", self.dir.display()))
-                    .args([
-                        "--auth-root-authentication-method=normal",
-                        "--skip-test-db",
-                        "--skip-name-resolve",
-                        "--innodb-log-file-size=8M",
-                    ])
-                    .current_dir(std::env::temp_dir());
-                if self.as_root {
-                    install.arg("--user=mysql");
-                }
-                check("mariadb-install-db", install.output());
-            }
+            Engine::MariaDb => install_mariadb(&self.programs.initialise, &self.dir, self.as_root),
         }
     }
 
@@ -294,37 +277,15 @@ impl Layout {
     }
 
     fn spawn_mariadbd(&self) -> Child {
-        let mut mariadbd = Command::new(&self.programs.server);
-        mariadbd
-            .arg("--no-defaults")
-            .arg(format!("--datadir={}", self.dir.display()))
-            .arg(format!("--port={}", self.port))
-            .arg(format!(
-                "--socket={}",
-                self.dir.join("mysqld.sock").display()
-            ))
-            .arg(format!(
-                "--pid-file={}",
-                self.dir.join("mysqld.pid").display()
-            ))
-            .arg(format!(
-                "--log-error={}",
-                self.dir.join("server.log").display()
-            ))
-            .args([
-                "--bind-address=127.0.0.1",
-                "--skip-name-resolve",
-                "--innodb-log-file-size=8M",
-                "--innodb-buffer-pool-size=32M",
-            ])
-            .current_dir(std::env::temp_dir())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        if self.as_root {
-            mariadbd.arg("--user=mysql");
-        }
-        mariadbd.spawn().expect("mariadbd starts")
+        mariadbd_command(
+            &self.programs.server,
+            &self.dir,
+            &self.dir,
+            self.port,
+            self.as_root,
+        )
+        .spawn()
+        .expect("mariadbd starts")
     }
 
     /// A PostgreSQL program, run as `postgres` when we are root.
@@ -363,7 +324,7 @@ impl Layout {
 
 /// `engine`'s programs: PostgreSQL's newest under `/usr/lib/postgresql`, else those on `PATH`
 /// or in the usual system directories.
-fn find_programs(engine: Engine) -> Option<Programs> {
+pub(crate) fn find_programs(engine: Engine) -> Option<Programs> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     if engine == Engine::Postgres {
         let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
@@ -402,7 +363,7 @@ fn find_programs(engine: Engine) -> Option<Programs> {
 }
 
 /// A port of 127.0.0.1 that nothing listens on right now.
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .expect("an ephemeral port is free")
@@ -410,7 +371,7 @@ fn free_port() -> u16 {
 }
 
 /// Panics with the program's output unless it ran and succeeded.
-fn check(what: &str, output: std::io::Result<Output>) {
+pub(crate) fn check(what: &str, output: std::io::Result<Output>) {
     let output = output.unwrap_or_else(|err| panic!("{what} cannot run: {err}"));
     assert!(
         output.status.success(),
@@ -422,9 +383,70 @@ fn check(what: &str, output: std::io::Result<Output>) {
 }
 
 /// Runs process management off the async workers, bounded by the processes' own timeouts.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+pub(crate) async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
     match tokio::task::spawn_blocking(work).await {
         Ok(value) => value,
         Err(err) => std::panic::resume_unwind(err.into_panic()),
     }
+}
+
+/// Whether this process runs as root, so that servers must drop to their system user.
+pub(crate) fn running_as_root() -> bool {
+    std::fs::metadata("/proc/self").is_ok_and(|own| own.uid() == 0)
+}
+
+/// Creates a MariaDB data directory `dir` with its system tables, owned by `mysql` when root.
+pub(crate) fn install_mariadb(program: &Path, dir: &Path, as_root: bool) {
+    let mut install = Command::new(program);
+    // `--no-defaults` first, so that no option file of the system server applies.
+    install
+        .arg("--no-defaults")
+        .arg(format!("--datadir={}", dir.display()))
+        .args([
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
+            "--skip-name-resolve",
+            "--innodb-log-file-size=8M",
+        ])
+        .current_dir(std::env::temp_dir());
+    if as_root {
+        install.arg("--user=mysql");
+    }
+    check("mariadb-install-db", install.output());
+}
+
+/// `mariadbd` on data directory `data` listening on 127.0.0.1:`port` only, with its socket, pid
+/// file and log in `files`, reading no option file; as `mysql` when root.
+pub(crate) fn mariadbd_command(
+    program: &Path,
+    data: &Path,
+    files: &Path,
+    port: u16,
+    as_root: bool,
+) -> Command {
+    let mut mariadbd = Command::new(program);
+    mariadbd
+        .arg("--no-defaults")
+        .arg(format!("--datadir={}", data.display()))
+        .arg(format!("--port={port}"))
+        .arg(format!("--socket={}", files.join("mysqld.sock").display()))
+        .arg(format!("--pid-file={}", files.join("mysqld.pid").display()))
+        .arg(format!(
+            "--log-error={}",
+            files.join("server.log").display()
+        ))
+        .args([
+            "--bind-address=127.0.0.1",
+            "--skip-name-resolve",
+            "--innodb-log-file-size=8M",
+            "--innodb-buffer-pool-size=32M",
+        ])
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if as_root {
+        mariadbd.arg("--user=mysql");
+    }
+    mariadbd
 }

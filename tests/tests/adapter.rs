@@ -1061,7 +1061,7 @@ fn by_id(mut sessions: Vec<SessionRow>) -> Vec<SessionRow> {
     sessions
 }
 
-on_every_database!(Schema::Migrated =>
+on_every_database!(galera: Schema::Migrated =>
     get_user_returns_the_row_with_its_attributes,
     get_user_of_an_unknown_id_is_none,
     get_user_of_an_id_that_is_not_a_uuid_is_none,

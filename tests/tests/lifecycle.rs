@@ -777,7 +777,7 @@ fn uuid_version(id: &str) -> usize {
     uuid::Uuid::parse_str(id).expect("a UUID").get_version_num()
 }
 
-on_every_database!(Schema::Migrated =>
+on_every_database!(galera: Schema::Migrated =>
     create_user_stores_the_user_and_its_primary_key_with_an_argon2id_hash,
     create_user_without_a_key_stores_only_the_user,
     create_user_with_an_empty_password_stores_a_key_without_password,
