@@ -25,6 +25,8 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod adoption;
+mod existing;
 mod m20261128_000001_create_auth_tables;
 
 pub use m20261128_000001_create_auth_tables::Migration as CreateAuthTables;

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 mod database;
+pub mod lucia_js;
 mod m20261201_000001_add_username_to_user;
 mod migrator;
 pub mod server;
