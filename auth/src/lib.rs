@@ -43,6 +43,7 @@ mod key;
 mod password;
 mod row;
 mod session;
+mod sharing;
 
 pub use adapter::Adapter;
 pub use auth::{Auth, AuthBuilder, DEFAULT_ACTIVE_PERIOD, DEFAULT_IDLE_PERIOD};
