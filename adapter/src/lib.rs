@@ -39,6 +39,7 @@
 mod attributes;
 mod columns;
 mod error;
+mod lenient;
 mod retry;
 mod statements;
 
