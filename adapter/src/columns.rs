@@ -144,10 +144,8 @@ fn parse_postgres_uuid(value: &str) -> Option<[u8; 16]> {
         };
         *byte = (hex_digit(*high)? << 4) | hex_digit(*low)?;
         rest = tail;
-        if i % 2 == 1 && i < 15 {
-            if let [b'-', tail @ ..] = rest {
-                rest = tail;
-            }
+        if let (1, 1..15, [b'-', tail @ ..]) = (i % 2, i, rest) {
+            rest = tail;
         }
     }
     rest.is_empty().then_some(bytes)
