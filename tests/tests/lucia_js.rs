@@ -312,6 +312,30 @@ async fn every_password_verifies_as_the_readme_says(db: DatabaseConnection) {
         return;
     };
     use Outcome::*;
+    // The stored hashes are what the README says, recomputed here: s2 of the NFKC password
+    // (dave's of `fish`), and bob's legacy two-part form with r = 8.
+    for (key_id, password) in [
+        ("email:alice@example.com", "correct horse battery staple"),
+        ("email:carol@example.com", "p\u{e4}ssw\u{f6}rd \u{2713}"),
+        ("ldap:uid=carol:ou=people", "colon:in:password"),
+        ("email:dave@example.com", "fish"),
+    ] {
+        let hash = stored_hash(&db, key_id).await.unwrap();
+        assert!(is_lucia_s2_of(&hash, password), "{key_id}: {hash}");
+    }
+    let bob = stored_hash(&db, "email:bob@example.com").await.unwrap();
+    let (salt, hex_digest) = bob.split_once(':').unwrap();
+    assert_eq!(
+        scrypt_hex("legacy hash from an older lucia", salt, 8),
+        hex_digest
+    );
+    for (provider_id, provider_user_id, _, _, has_password) in KEYS {
+        let key_id = format!("{provider_id}:{provider_user_id}");
+        let hash = stored_hash(&db, &key_id).await;
+        // NULL where there is no password, never an empty string.
+        assert_eq!(hash.is_some(), has_password, "{key_id}");
+        assert_ne!(hash.as_deref(), Some(""), "{key_id}");
+    }
     let nfd = "pa\u{308}sswo\u{308}rd \u{2713}";
     assert_eq!(nfd.chars().count(), 12);
     #[rustfmt::skip]
@@ -709,10 +733,15 @@ fn is_lucia_s2_of(hash: &str, password: &str) -> bool {
     {
         return false;
     }
-    let params = scrypt::Params::new(14, 16, 1).unwrap();
+    scrypt_hex(password, salt, 16) == hex_digest
+}
+
+/// Lucia's scrypt: N = 16384, r = `block_size`, p = 1, 64 bytes, the salt as UTF-8, in hex.
+fn scrypt_hex(password: &str, salt: &str, block_size: u32) -> String {
+    let params = scrypt::Params::new(14, block_size, 1).unwrap();
     let mut digest = [0u8; 64];
     scrypt::scrypt(password.as_bytes(), salt.as_bytes(), &params, &mut digest).unwrap();
-    hex::encode(digest) == hex_digest
+    hex::encode(digest)
 }
 
 fn sharing(db: &DatabaseConnection, clock: &ManualClock) -> JsAuth {
