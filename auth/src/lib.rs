@@ -46,7 +46,9 @@ mod session;
 mod sharing;
 
 pub use adapter::Adapter;
-pub use auth::{Auth, AuthBuilder, DEFAULT_ACTIVE_PERIOD, DEFAULT_IDLE_PERIOD};
+pub use auth::{
+    Auth, AuthBuilder, DEFAULT_ACTIVE_PERIOD, DEFAULT_IDLE_PERIOD, DEFAULT_RENEWAL_GRACE_PERIOD,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result, ValueProblem};
 pub use id::{IdGenerator, RandomSessionId, RandomUuid, SESSION_ID_LENGTH};
