@@ -11,7 +11,10 @@
 use std::collections::BTreeMap;
 
 use lucia_sea_orm_adapter::SeaOrmAdapter;
-use lucia_sea_orm_auth::{Auth, Error, Key, ManualClock, NewKey, Session, SessionState};
+use lucia_sea_orm_auth::{
+    Adapter, Auth, DEFAULT_RENEWAL_GRACE_PERIOD, Error, Key, ManualClock, NewKey, Session,
+    SessionState,
+};
 use lucia_sea_orm_migration::Migrator;
 use lucia_sea_orm_tests::lucia_js::{self, NOW, fixtures_dir};
 use lucia_sea_orm_tests::{Backend, Schema, on_every_database};
@@ -21,6 +24,10 @@ use serde::{Deserialize, Serialize};
 
 const HOUR: i64 = 60 * 60 * 1000;
 const DAY: i64 = 24 * HOUR;
+
+fn millis(duration: std::time::Duration) -> i64 {
+    i64::try_from(duration.as_millis()).expect("a short duration")
+}
 
 /// The fixture's one application column.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -430,16 +437,21 @@ async fn sessions_are_active_idle_or_dead_at_the_readme_instants(db: DatabaseCon
                     "{name}"
                 );
                 assert_eq!(session.user_id, fixture.user_id(js.user), "{name}");
-                let (with_user, user) = auth
-                    .validate_session_user(js.id)
+                // lucia's getSessionUser: the session with its user, never renewed.
+                let (_, user) = auth
+                    .adapter()
+                    .get_session_and_user(js.id)
                     .await
-                    .map_or_else(|_| (None, None), |(s, u)| (Some(s), Some(u)));
-                // `validate_session_user` renews an idle session: checked in its own test; here
-                // only the user.
+                    .unwrap()
+                    .expect("the session and its user");
+                assert_eq!(user.id, fixture.user_id(js.user), "{name}");
+                assert_eq!(user.attributes.username.is_some(), js.user != "grace");
+                // Validating renews an idle session: that has its own test.
                 if state == SessionState::Active {
-                    assert_eq!(with_user.unwrap().id, js.id);
+                    let (session, user) = auth.validate_session_user(js.id).await.unwrap();
+                    assert_eq!((session.id.as_str(), session.fresh), (js.id, false));
+                    assert_eq!(user.id, fixture.user_id(js.user), "{name}");
                 }
-                assert_eq!(user.unwrap().id, fixture.user_id(js.user), "{name}");
             }
         }
     }
@@ -447,9 +459,6 @@ async fn sessions_are_active_idle_or_dead_at_the_readme_instants(db: DatabaseCon
     // idle_expires, dead just after (and then deleted, as lucia does).
     for (name, ..) in SESSIONS {
         let js = fixture.session(name);
-        if !session_table(&db).await.contains_key(js.id) {
-            continue; // an idle session renewed above
-        }
         for (at, state) in [
             (js.active_expires, SessionState::Active),
             (js.active_expires + 1, SessionState::Idle),
@@ -578,15 +587,19 @@ async fn validation_at_now_is_lucias_except_that_renewal_invalidates_the_old_ses
             fixture.user_id(js.user)
         );
         // Here (unlike lucia, which keeps the old row idle and renews it again on every use) a
-        // second validation of the old id does not make another session.
+        // second validation of the old id within the grace period is served with the old
+        // session, active and not fresh, and makes no other session.
         let sessions_of_user = auth
             .get_user_sessions(&session.user_id)
             .await
             .unwrap()
             .len();
-        if let Ok(again) = auth.validate_session(js.id).await {
-            assert!(!again.fresh, "{name} renewed twice");
-        }
+        let again = auth.validate_session(js.id).await.unwrap();
+        assert_eq!(
+            (again.id.as_str(), again.state, again.fresh),
+            (js.id, SessionState::Active, false),
+            "{name}"
+        );
         assert_eq!(
             auth.get_user_sessions(&session.user_id)
                 .await
@@ -597,8 +610,8 @@ async fn validation_at_now_is_lucias_except_that_renewal_invalidates_the_old_ses
         );
         renewed.push(session);
     }
-    // Once any grace period for requests already in flight is over, the old ids are invalid.
-    clock.set(NOW + HOUR);
+    // Once the grace period for requests already in flight is over, the old ids are invalid.
+    clock.set(NOW + millis(DEFAULT_RENEWAL_GRACE_PERIOD) + 1);
     for name in ["alice-idle", "carol-idle"] {
         let err = auth
             .validate_session(fixture.session(name).id)
@@ -612,6 +625,7 @@ async fn validation_at_now_is_lucias_except_that_renewal_invalidates_the_old_ses
             session.id
         );
     }
+    clock.set(NOW + HOUR);
     auth.delete_expired_sessions().await.unwrap();
     // lucia ends with 8 rows (8 − 2 dead + 2 renewals, the idle ones kept); here the 2 idle
     // ones are gone too.
