@@ -33,6 +33,26 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Attributes: your columns of `user`
+//!
+//! `A` is a serde type for the application's own columns of `user` (`()` when there are none).
+//! The rules, as in the README:
+//!
+//! - **Attributes.** Each field of `A` is the column of the same name: `set_user` inserts them,
+//!   `get_user` and `get_session_and_user` read every column of `user` back into `A`, and
+//!   `update_user_attributes(id, &patch)` updates the fields `patch` has (pass `A` itself, or any
+//!   serde type with some of its fields, such as `serde_json::json!({"username": "new"})`). A field
+//!   named `id` is refused. On PostgreSQL, text values go into text columns, numbers into numeric
+//!   ones, booleans into booleans, nested values into `json`/`jsonb`; a column of another type (a
+//!   timestamp, an enum) needs a serde representation its parameter type converts to implicitly.
+//!   Values read back as written on every database: a `bool` field reads MySQL/MariaDB's
+//!   `BOOLEAN` (`TINYINT(1)`, `0`/`1`) as a boolean, and a nested field reads MariaDB's `JSON` and
+//!   SQLite's JSON-in-`TEXT` columns back into the nested value. Integers above `i64::MAX` are
+//!   refused with `Attributes` (PostgreSQL and SQLite cannot store them).
+//!
+//! A unique violation on one of your columns (a taken username) is [`Error::Database`], not a
+//! duplicate id.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -112,6 +132,17 @@ impl<A, C: ConnectionTrait> SeaOrmAdapter<A, C> {
     /// The connection the adapter runs on.
     pub fn connection(&self) -> &C {
         &self.connection
+    }
+}
+
+/// Shows the backend and whether the adapter runs inside a caller's transaction, never the
+/// connection: a pool's `Debug` includes its connect options, password and all.
+impl<A, C: ConnectionTrait> std::fmt::Debug for SeaOrmAdapter<A, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeaOrmAdapter")
+            .field("backend", &self.connection.get_database_backend())
+            .field("within_transaction", &self.in_caller_transaction)
+            .finish_non_exhaustive()
     }
 }
 

@@ -12,6 +12,31 @@ use crate::{KeyRow, Result, SessionRow, UserRow};
 /// Implementations store rows and report the typed errors below; they make no policy decisions
 /// (expiry, hashing, id formats live in [`Auth`](crate::Auth)). Ids that cannot exist on the
 /// database (say, a non-UUID user id on PostgreSQL) are missing rows, not database errors.
+///
+/// [`Auth`](crate::Auth) calls it for you; code that needs what the lifecycle does not cover
+/// can be generic over it (or use `Auth::adapter`):
+///
+/// ```
+/// use lucia_sea_orm_auth::{Adapter, Result};
+///
+/// /// How many sessions a user has, live or not, whatever stores them.
+/// async fn session_count<A: Adapter>(adapter: &A, user_id: &str) -> Result<usize> {
+///     Ok(adapter.get_sessions_by_user_id(user_id).await?.len())
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+/// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+/// # Migrator::up(&db, None).await?;
+/// let adapter = lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db);
+/// let auth = lucia_sea_orm_auth::Auth::builder(adapter).build();
+/// let user = auth.create_user((), None).await?;
+/// auth.create_session(&user.id).await?;
+/// assert_eq!(session_count(auth.adapter(), &user.id).await?, 1);
+/// # Ok(())
+/// # }
+/// ```
 pub trait Adapter: Send + Sync {
     /// The application's columns of `user`.
     type Attributes: Serialize + DeserializeOwned + Send + Sync;

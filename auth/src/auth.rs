@@ -149,6 +149,29 @@ impl<D: Adapter> AuthBuilder<D> {
 
 impl<D: Adapter> Auth<D> {
     /// A builder over `adapter` with every setting at its default.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+    /// # Migrator::up(&db, None).await?;
+    /// # let adapter = lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db);
+    /// # let auth = lucia_sea_orm_auth::Auth::builder(adapter.clone()).build();
+    /// # let user = auth.create_user((), None).await?;
+    /// use std::time::Duration;
+    ///
+    /// use lucia_sea_orm_auth::Auth;
+    ///
+    /// let auth = Auth::builder(adapter)
+    ///     .active_period(Duration::from_secs(60 * 60))
+    ///     .idle_period(Duration::from_secs(7 * 24 * 60 * 60))
+    ///     .build();
+    /// let session = auth.create_session(&user.id).await?;
+    /// assert_eq!(session.idle_expires - session.active_expires, 7 * 24 * 60 * 60 * 1000);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn builder(adapter: D) -> AuthBuilder<D> {
         AuthBuilder {
             adapter,
@@ -189,6 +212,29 @@ impl<D: Adapter> Auth<D> {
     /// [`Error::PasswordTooLong`], [`Error::InvalidValue`] (say, a key id longer than its column),
     /// [`Error::Attributes`], and [`Error::DuplicateUserId`] with a user-id generator that
     /// repeats itself; nothing is stored on error.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+    /// # Migrator::up(&db, None).await?;
+    /// # let adapter = lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db);
+    /// # let auth = lucia_sea_orm_auth::Auth::builder(adapter).build();
+    /// use lucia_sea_orm_auth::{Error, NewKey};
+    ///
+    /// let user = auth
+    ///     .create_user((), Some(NewKey::with_password("email", "ada@example.com", "correct horse")))
+    ///     .await?;
+    /// assert_eq!(auth.get_user(&user.id).await?.id, user.id);
+    ///
+    /// let again = auth
+    ///     .create_user((), Some(NewKey::without_password("email", "ada@example.com")))
+    ///     .await;
+    /// assert!(matches!(again, Err(Error::DuplicateKeyId)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create_user(
         &self,
         attributes: D::Attributes,
@@ -288,6 +334,29 @@ impl<D: Adapter> Auth<D> {
     ///
     /// Errors: [`Error::InvalidKeyId`], [`Error::InvalidPassword`],
     /// [`Error::OutdatedPassword`] (a bcrypt hash: the user must reset the password).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+    /// # Migrator::up(&db, None).await?;
+    /// # let adapter = lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db);
+    /// # let auth = lucia_sea_orm_auth::Auth::builder(adapter).build();
+    /// # let user = auth.create_user((), Some(lucia_sea_orm_auth::NewKey::with_password(
+    /// #     "email", "ada@example.com", "correct horse"))).await?;
+    /// use lucia_sea_orm_auth::Error;
+    ///
+    /// let key = auth.use_key("email", "ada@example.com", Some("correct horse")).await?;
+    /// assert_eq!(key.user_id, user.id);
+    ///
+    /// let wrong = auth.use_key("email", "ada@example.com", Some("battery staple")).await;
+    /// assert!(matches!(wrong, Err(Error::InvalidPassword)));
+    /// let unknown = auth.use_key("email", "bob@example.com", Some("correct horse")).await;
+    /// assert!(matches!(unknown, Err(Error::InvalidKeyId)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn use_key(
         &self,
         provider_id: &str,
@@ -369,6 +438,26 @@ impl<D: Adapter> Auth<D> {
     /// Sets the key's password (`None` or empty removes it) and returns the key.
     ///
     /// Errors: [`Error::InvalidKeyId`], [`Error::PasswordTooLong`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+    /// # Migrator::up(&db, None).await?;
+    /// # let adapter = lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db);
+    /// # let auth = lucia_sea_orm_auth::Auth::builder(adapter).build();
+    /// # let user = auth.create_user((), Some(lucia_sea_orm_auth::NewKey::with_password(
+    /// #     "email", "ada@example.com", "correct horse"))).await?;
+    /// use lucia_sea_orm_auth::Error;
+    ///
+    /// auth.update_key_password("email", "ada@example.com", Some("new horse")).await?;
+    /// auth.use_key("email", "ada@example.com", Some("new horse")).await?;
+    /// let old = auth.use_key("email", "ada@example.com", Some("correct horse")).await;
+    /// assert!(matches!(old, Err(Error::InvalidPassword)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update_key_password(
         &self,
         provider_id: &str,
@@ -400,6 +489,25 @@ impl<D: Adapter> Auth<D> {
     /// period, and deletes the user's dead sessions.
     ///
     /// Errors: [`Error::InvalidUserId`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+    /// # Migrator::up(&db, None).await?;
+    /// # let adapter = lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db);
+    /// # let auth = lucia_sea_orm_auth::Auth::builder(adapter).build();
+    /// # let user = auth.create_user((), Some(lucia_sea_orm_auth::NewKey::with_password(
+    /// #     "email", "ada@example.com", "correct horse"))).await?;
+    /// use lucia_sea_orm_auth::SessionState;
+    ///
+    /// let session = auth.create_session(&user.id).await?;
+    /// assert_eq!(session.state, SessionState::Active);
+    /// assert!(session.fresh); // a new id: set the cookie to `session.id`
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create_session(&self, user_id: &str) -> Result<Session> {
         let now = self.now();
         let active_expires = now.saturating_add(self.inner.active_period);
@@ -445,6 +553,31 @@ impl<D: Adapter> Auth<D> {
     /// get the old session, active for the rest of the grace period and not fresh.
     ///
     /// Errors: [`Error::InvalidSessionId`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+    /// # Migrator::up(&db, None).await?;
+    /// # let adapter = lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db);
+    /// use std::time::Duration;
+    ///
+    /// use lucia_sea_orm_auth::{Auth, Clock, ManualClock, SystemClock};
+    ///
+    /// let clock = ManualClock::new(SystemClock.now_millis());
+    /// let auth = Auth::builder(adapter).clock(clock.clone()).build();
+    /// # let user = auth.create_user((), None).await?;
+    /// let session = auth.create_session(&user.id).await?;
+    /// assert!(!auth.validate_session(&session.id).await?.fresh); // active: as it is
+    ///
+    /// clock.advance(Duration::from_secs(25 * 60 * 60)); // a day later it is idle
+    /// let renewed = auth.validate_session(&session.id).await?;
+    /// assert!(renewed.fresh); // a new session: send `renewed.id` as the cookie
+    /// assert_ne!(renewed.id, session.id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn validate_session(&self, session_id: &str) -> Result<Session> {
         let session = self.get_session(session_id).await?;
         self.renew_if_idle(session).await
@@ -454,6 +587,27 @@ impl<D: Adapter> Auth<D> {
     /// round trip (two more for a renewal).
     ///
     /// Errors: [`Error::InvalidSessionId`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+    /// # Migrator::up(&db, None).await?;
+    /// # let adapter = lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db);
+    /// # let auth = lucia_sea_orm_auth::Auth::builder(adapter).build();
+    /// # let user = auth.create_user((), Some(lucia_sea_orm_auth::NewKey::with_password(
+    /// #     "email", "ada@example.com", "correct horse"))).await?;
+    /// let session = auth.create_session(&user.id).await?;
+    ///
+    /// let (session, owner) = auth.validate_session_user(&session.id).await?;
+    /// assert_eq!(owner.id, user.id);
+    /// if session.fresh {
+    ///     // renewed: send the new `session.id` as the cookie
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn validate_session_user(
         &self,
         session_id: &str,
@@ -480,6 +634,26 @@ impl<D: Adapter> Auth<D> {
     }
 
     /// Deletes the session; no-op for an unknown id.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+    /// # Migrator::up(&db, None).await?;
+    /// # let adapter = lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db);
+    /// # let auth = lucia_sea_orm_auth::Auth::builder(adapter).build();
+    /// # let user = auth.create_user((), Some(lucia_sea_orm_auth::NewKey::with_password(
+    /// #     "email", "ada@example.com", "correct horse"))).await?;
+    /// use lucia_sea_orm_auth::Error;
+    ///
+    /// let session = auth.create_session(&user.id).await?;
+    /// auth.invalidate_session(&session.id).await?; // sign out
+    /// let gone = auth.validate_session(&session.id).await;
+    /// assert!(matches!(gone, Err(Error::InvalidSessionId)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn invalidate_session(&self, session_id: &str) -> Result<()> {
         let stored_id = self.stored_session_id(session_id);
         self.inner
@@ -525,6 +699,23 @@ impl<D: Adapter> Auth<D> {
     /// Runs [`delete_expired_sessions`](Self::delete_expired_sessions) now and then every
     /// `period` on the tokio runtime, until the returned task is aborted. Failures are logged
     /// and retried at the next tick.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+    /// # Migrator::up(&db, None).await?;
+    /// # let adapter = lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db);
+    /// # let auth = lucia_sea_orm_auth::Auth::builder(adapter).build();
+    /// use std::time::Duration;
+    ///
+    /// let cleanup = auth.spawn_expired_session_cleanup(Duration::from_secs(60 * 60));
+    /// // … serve requests …
+    /// cleanup.abort(); // on shutdown
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn spawn_expired_session_cleanup(&self, period: Duration) -> JoinHandle<()>
     where
         D: 'static,
@@ -598,5 +789,20 @@ impl<D: Adapter> Auth<D> {
             return Err(Error::InvalidSessionId);
         }
         self.create_session(&session.user_id).await
+    }
+}
+
+/// Shows the configuration and the adapter; nothing here is secret (the adapter's own `Debug`
+/// must keep its connection's credentials out, as `SeaOrmAdapter`'s does).
+impl<D: std::fmt::Debug> std::fmt::Debug for Auth<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let inner = &self.inner;
+        f.debug_struct("Auth")
+            .field("adapter", &inner.adapter)
+            .field("active_period_ms", &inner.active_period)
+            .field("idle_period_ms", &inner.idle_period)
+            .field("password_hasher", &inner.hasher)
+            .field("hash_session_ids", &inner.hash_session_ids)
+            .finish_non_exhaustive()
     }
 }

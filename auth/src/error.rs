@@ -4,6 +4,39 @@ use std::error::Error as StdError;
 ///
 /// Each variant but [`Error::Database`] is a condition a caller can act on; any other failure
 /// of the storage is carried whole as the source of [`Error::Database`].
+///
+/// A sign-in handler, say, answers the two ways a sign-in can fail with one message (so that
+/// the answer does not tell which accounts exist) and leaves the rest to the caller:
+///
+/// ```
+/// use lucia_sea_orm_auth::{Adapter, Auth, Error};
+///
+/// async fn sign_in<A: Adapter>(
+///     auth: &Auth<A>,
+///     email: &str,
+///     password: &str,
+/// ) -> Result<String, Error> {
+///     match auth.use_key("email", email, Some(password)).await {
+///         Ok(key) => Ok(auth.create_session(&key.user_id).await?.id),
+///         Err(Error::InvalidKeyId | Error::InvalidPassword) => {
+///             Err(Error::InvalidPassword) // "wrong email or password"
+///         }
+///         Err(other) => Err(other), // OutdatedPassword: ask for a reset; Database: a 500
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+/// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+/// # Migrator::up(&db, None).await?;
+/// # let auth = Auth::builder(lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db)).build();
+/// let unknown = sign_in(&auth, "nobody@example.com", "guess").await;
+/// assert!(matches!(unknown, Err(Error::InvalidPassword)));
+/// assert_eq!(unknown.unwrap_err().to_string(), "the password does not match");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
