@@ -120,7 +120,8 @@ pub enum ValueProblem {
     /// Ids are never empty.
     #[error("is empty")]
     Empty,
-    /// Longer than the column's `VARCHAR` length (MySQL, SQLite); never truncated.
+    /// Longer than the column's limit: its `VARCHAR` length on MySQL and SQLite, and the same
+    /// length for PostgreSQL's `TEXT` ids; never truncated.
     #[error("holds at most {max_chars} characters")]
     TooLong {
         /// The column's length in characters.

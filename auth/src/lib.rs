@@ -45,6 +45,7 @@ mod origin;
 mod password;
 mod row;
 mod session;
+mod sharing;
 
 pub use ::cookie::SameSite;
 pub use adapter::Adapter;

@@ -155,6 +155,20 @@ impl Default for PasswordHasher {
     }
 }
 
+impl PasswordHasher {
+    /// A hasher that writes JS Lucia's `s2:` hashes ([`HashFormat::LuciaScrypt`]), for an
+    /// application that shares its database with the JS library: every hash it writes, the JS
+    /// library can verify. It rehashes outdated hashes as the default does, so a sign-in turns
+    /// an argon2id hash (which the JS library cannot verify) or a legacy `<salt>:<hex>` one
+    /// back into `s2:`. See [`AuthBuilder::sharing_with_lucia_js`](crate::AuthBuilder::sharing_with_lucia_js).
+    pub fn lucia_scrypt() -> Self {
+        Self {
+            format: HashFormat::LuciaScrypt,
+            ..Self::default()
+        }
+    }
+}
+
 /// Configures a [`PasswordHasher`]; made by [`PasswordHasher::builder`].
 #[derive(Clone, Debug, Default)]
 #[must_use]

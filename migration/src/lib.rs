@@ -1,5 +1,6 @@
 //! The migration that creates Lucia's `user`, `session` and `key` tables, each database with its
-//! own column types (see the README's table).
+//! own column types (see the README's table), or adopts them when Lucia (JavaScript) already
+//! created them (see [`CreateAuthTables`]).
 //!
 //! Run it on its own with `sea-orm-cli migrate up -d migration`, or list
 //! [`CreateAuthTables`] in an application's own [`MigratorTrait`] before the migrations that add
@@ -25,6 +26,8 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod adoption;
+mod existing;
 mod m20261128_000001_create_auth_tables;
 
 pub use m20261128_000001_create_auth_tables::Migration as CreateAuthTables;

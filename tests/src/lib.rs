@@ -10,6 +10,7 @@
 
 pub mod cluster;
 mod database;
+pub mod lucia_js;
 mod m20261201_000001_add_username_to_user;
 mod migrator;
 pub mod server;

@@ -222,8 +222,8 @@ mod empty {
     );
 }
 
-/// Ids compare byte for byte on MariaDB (`utf8mb4_bin`), and every table is InnoDB, the engine
-/// that enforces foreign keys (MyISAM would accept the `REFERENCES` and ignore it).
+/// Ids compare byte for byte and without padding on MariaDB (`utf8mb4_nopad_bin`), and every
+/// table is InnoDB, the engine that enforces foreign keys (MyISAM would accept the `REFERENCES` and ignore it).
 #[tokio::test]
 async fn mysql_ids_are_binary_collated_and_the_tables_are_innodb() {
     run(Backend::MySql, Schema::Migrated, |db| async move {
@@ -238,12 +238,12 @@ async fn mysql_ids_are_binary_collated_and_the_tables_are_innodb() {
         .await;
         #[rustfmt::skip]
         let expected = [
-            ["key",     "id",              "utf8mb4_bin"],
-            ["key",     "user_id",         "utf8mb4_bin"],
+            ["key",     "id",              "utf8mb4_nopad_bin"],
+            ["key",     "user_id",         "utf8mb4_nopad_bin"],
             ["key",     "hashed_password", "utf8mb4_general_ci"],
-            ["session", "id",              "utf8mb4_bin"],
-            ["session", "user_id",         "utf8mb4_bin"],
-            ["user",    "id",              "utf8mb4_bin"],
+            ["session", "id",              "utf8mb4_nopad_bin"],
+            ["session", "user_id",         "utf8mb4_nopad_bin"],
+            ["user",    "id",              "utf8mb4_nopad_bin"],
             ["user",    "username",        "utf8mb4_general_ci"],
         ];
         assert_eq!(collations, expected);
