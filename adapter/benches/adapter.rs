@@ -1846,7 +1846,7 @@ const CEILING_CONNECTIONS: [u32; 6] = [1, 2, 4, 8, 16, 32];
 /// How long `pgbench` runs at each connection count.
 const CEILING_SECONDS: u64 = 5;
 /// Queries `mysqlslap` runs at each connection count (about as long).
-const CEILING_MYSQL_QUERIES: usize = 150_000;
+const CEILING_MYSQL_QUERIES: usize = 60_000;
 /// `pgbench` makes random numbers, not strings: with `--ceiling`, PostgreSQL also gets one
 /// session per seeded session whose id is a number from here up, for the same users.
 const NUMBERED_SESSION_BASE: i64 = 1_000_000_000_000_000_000;

@@ -10,17 +10,15 @@
 //!
 //! Three measurements per run, alternated so that other load on the machine lands on each:
 //! - `plain`: `GET /` on the router without auth (the handler answers a constant);
-//! - `auth`: `GET /` with a live session cookie on the same router behind the authentication
-//!   middleware, whose handler answers the signed-in user's id;
+//! - `auth`: `GET /` with a live session cookie on the same router behind
+//!   `lucia_sea_orm_axum::AuthLayer`, whose handler takes the `SignedIn` extractor and answers
+//!   the signed-in user's id;
 //! - `validate`: [`Auth::validate_session_user`] called directly, the one database round trip
-//!   the middleware makes per request.
+//!   the layer makes per request.
 //!
-//! The middleware's cost per request is the time per request with auth minus without (from the
+//! The layer's cost per request is the time per request with auth minus without (from the
 //! throughputs, `--in-flight` at a time), set against the time per `validate` call at the same
-//! concurrency: a ratio of 1.00 means the middleware costs exactly its round trip.
-//!
-//! The router's middleware is hand-written (`middleware`): it reads the `auth_session` cookie and
-//! makes the one `validate_session_user` call the `lucia-sea-orm-axum` layer makes.
+//! concurrency: a ratio of 1.00 means the layer costs exactly its round trip.
 
 use std::net::SocketAddr;
 use std::panic::resume_unwind;
@@ -29,13 +27,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use lucia_sea_orm_adapter::SeaOrmAdapter;
-use lucia_sea_orm_auth::{Adapter, Auth, UserRow};
+use lucia_sea_orm_auth::{Adapter, AllowedOrigins, Auth, UserRow};
+use lucia_sea_orm_axum::{AuthLayer, SignedIn};
 use lucia_sea_orm_migration::{Migrator, MigratorTrait};
 use lucia_sea_orm_tests::ScratchDatabase;
 use nix::sys::resource::{UsageWho, getrusage};
@@ -245,44 +240,18 @@ async fn seed(auth: &AppAuth, db: &DatabaseConnection, backend: Backend, users: 
 
 // The routers
 
-/// The signed-in visitor, as the middleware hands it to handlers.
-#[derive(Clone)]
-struct Visitor(UserRow<()>);
-
-/// Reads the session cookie and validates it with one `validate_session_user`, as the
-/// `lucia-sea-orm-axum` layer does before every handler.
-async fn authenticate(State(auth): State<AppAuth>, mut request: Request, next: Next) -> Response {
-    let id = request
-        .headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix(COOKIE_NAME)?.strip_prefix('='))
-        .map(str::to_owned);
-    if let Some(id) = id
-        && let Ok((_, user)) = auth.validate_session_user(&id).await
-    {
-        request.extensions_mut().insert(Visitor(user));
-    }
-    next.run(request).await
-}
-
-async fn signed_in(request: Request) -> Response {
-    match request.extensions().get::<Visitor>() {
-        Some(Visitor(user)) => user.id.clone().into_response(),
-        None => StatusCode::UNAUTHORIZED.into_response(),
-    }
-}
-
 fn plain_router() -> Router {
     Router::new().route("/", get(|| async { "0b9f8c3e-6d2a-4f51-9a8e-2c1d7e5f4a3b" }))
 }
 
 fn auth_router(auth: AppAuth) -> Router {
+    let origins = AllowedOrigins::new(["http://127.0.0.1"]).expect("a valid origin");
     Router::new()
-        .route("/", get(signed_in))
-        .layer(middleware::from_fn_with_state(auth, authenticate))
+        .route(
+            "/",
+            get(|me: SignedIn<()>| async move { me.user().id.clone() }),
+        )
+        .layer(AuthLayer::new(auth, origins))
 }
 
 /// Serves `router` on a loopback port of its own, on this runtime.
