@@ -41,8 +41,8 @@
 use std::fmt::Write as _;
 use std::future::Future;
 use std::panic::resume_unwind;
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lucia_sea_orm_adapter::SeaOrmAdapter;
@@ -52,10 +52,10 @@ use lucia_sea_orm_auth::{
 use lucia_sea_orm_entity::{key, session, user};
 use lucia_sea_orm_migration::{Migrator, MigratorTrait};
 use lucia_sea_orm_tests::ScratchDatabase;
-use rand::Rng;
-use rand::distr::Alphanumeric;
 use nix::sys::resource::{UsageWho, getrusage};
 use nix::sys::time::TimeVal;
+use rand::Rng;
+use rand::distr::Alphanumeric;
 use sea_orm::{
     ActiveValue::Set, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
     Statement, TransactionTrait,
@@ -250,7 +250,9 @@ impl Args {
                 "--runs" => args.runs = number(&flag, flags.next())?,
                 "--ceiling" => args.ceiling = true,
                 "--pool-sweep" => {
-                    let list = flags.next().ok_or("--pool-sweep needs a list of pool sizes")?;
+                    let list = flags
+                        .next()
+                        .ok_or("--pool-sweep needs a list of pool sizes")?;
                     args.pool_sweep = list
                         .split(',')
                         .map(|size| number(&flag, Some(size.trim().to_owned())))
@@ -1527,10 +1529,7 @@ struct DatabaseReport {
 
 impl Operation {
     fn writes(self) -> bool {
-        matches!(
-            self,
-            Self::SetSession | Self::SetUser | Self::DeleteSession
-        )
+        matches!(self, Self::SetSession | Self::SetUser | Self::DeleteSession)
     }
 }
 
@@ -1793,7 +1792,14 @@ async fn pool_sweep(
         let baseline = connect_baseline(backend, url, settings).await;
         let ours = Arc::new(Side::new(Ours::new(db.clone()), Arc::clone(seeded), args));
         let sqlx = Arc::new(Side::new(baseline, Arc::clone(seeded), args));
-        let read = compare(&ours, &sqlx, Operation::GetSessionAndUser, Mode::InFlight, args).await;
+        let read = compare(
+            &ours,
+            &sqlx,
+            Operation::GetSessionAndUser,
+            Mode::InFlight,
+            args,
+        )
+        .await;
         let write = compare(&ours, &sqlx, Operation::SetSession, Mode::InFlight, args).await;
         sqlx.store.close().await;
         db.close().await.expect("the SeaORM pool closes");
@@ -1980,7 +1986,10 @@ async fn statement_we_send(url: &str, settings: PoolSettings, session_id: &str) 
         .expect("get_session_and_user succeeds");
     assert!(found.is_some(), "a seeded session is found");
     db.close().await.expect("the SeaORM pool closes");
-    let sql = caught.lock().expect("no panic while holding the lock").take();
+    let sql = caught
+        .lock()
+        .expect("no panic while holding the lock")
+        .take();
     sql.expect("the adapter ran a statement")
 }
 
@@ -2012,13 +2021,24 @@ async fn ceiling(backend: Backend, url: &str, settings: PoolSettings, seeded: &S
                 let (output, cpu) = run_tool(
                     "pgbench",
                     &[
-                        "-n", "-M", "prepared", "-f", &script, "-c", &connections_arg, "-j",
-                        &threads, "-T", &seconds, url,
+                        "-n",
+                        "-M",
+                        "prepared",
+                        "-f",
+                        &script,
+                        "-c",
+                        &connections_arg,
+                        "-j",
+                        &threads,
+                        "-T",
+                        &seconds,
+                        url,
                     ],
                 );
-                let processed: f64 = field_after(&output, "number of transactions actually processed: ")
-                    .and_then(|n| n.split('/').next().and_then(|n| n.parse().ok()))
-                    .unwrap_or_else(|| panic!("pgbench printed no count:\n{output}"));
+                let processed: f64 =
+                    field_after(&output, "number of transactions actually processed: ")
+                        .and_then(|n| n.split('/').next().and_then(|n| n.parse().ok()))
+                        .unwrap_or_else(|| panic!("pgbench printed no count:\n{output}"));
                 let tps: f64 = field_after(&output, "tps = ")
                     .and_then(|n| n.parse().ok())
                     .unwrap_or_else(|| panic!("pgbench printed no tps:\n{output}"));
@@ -2064,12 +2084,14 @@ async fn ceiling(backend: Backend, url: &str, settings: PoolSettings, seeded: &S
                         &format!("--number-of-queries={CEILING_MYSQL_QUERIES}"),
                     ],
                 );
-                let seconds: f64 = field_after(&output, "Average number of seconds to run all queries: ")
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or_else(|| panic!("mysqlslap printed no time:\n{output}"));
-                let per_client: f64 = field_after(&output, "Average number of queries per client: ")
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or_else(|| panic!("mysqlslap printed no count:\n{output}"));
+                let seconds: f64 =
+                    field_after(&output, "Average number of seconds to run all queries: ")
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or_else(|| panic!("mysqlslap printed no time:\n{output}"));
+                let per_client: f64 =
+                    field_after(&output, "Average number of queries per client: ")
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or_else(|| panic!("mysqlslap printed no count:\n{output}"));
                 let queries = per_client * f64::from(connections);
                 tries.push(ToolRun {
                     connections,

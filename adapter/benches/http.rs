@@ -216,7 +216,12 @@ async fn connect(url: &str, pool: u32) -> DatabaseConnection {
 }
 
 /// `users` users with one live session each: the session ids to send as cookies.
-async fn seed(auth: &AppAuth, db: &DatabaseConnection, backend: Backend, users: usize) -> Vec<String> {
+async fn seed(
+    auth: &AppAuth,
+    db: &DatabaseConnection,
+    backend: Backend,
+    users: usize,
+) -> Vec<String> {
     let mut session_ids = Vec::with_capacity(users);
     for _ in 0..users {
         let user = UserRow {
@@ -227,7 +232,10 @@ async fn seed(auth: &AppAuth, db: &DatabaseConnection, backend: Backend, users: 
             .set_user(&user, None)
             .await
             .expect("a user is created");
-        let session = auth.create_session(&user.id).await.expect("a session is created");
+        let session = auth
+            .create_session(&user.id)
+            .await
+            .expect("a session is created");
         session_ids.push(session.id);
     }
     let analyze = match backend {
@@ -241,7 +249,10 @@ async fn seed(auth: &AppAuth, db: &DatabaseConnection, backend: Backend, users: 
 // The routers
 
 fn plain_router() -> Router {
-    Router::new().route("/", get(|| async { "0b9f8c3e-6d2a-4f51-9a8e-2c1d7e5f4a3b" }))
+    Router::new().route(
+        "/",
+        get(|| async { "0b9f8c3e-6d2a-4f51-9a8e-2c1d7e5f4a3b" }),
+    )
 }
 
 fn auth_router(auth: AppAuth) -> Router {
@@ -279,7 +290,9 @@ struct Client {
 
 impl Client {
     async fn connect(address: SocketAddr) -> Self {
-        let stream = TcpStream::connect(address).await.expect("the server accepts");
+        let stream = TcpStream::connect(address)
+            .await
+            .expect("the server accepts");
         stream.set_nodelay(true).expect("TCP_NODELAY");
         Self {
             stream: BufReader::new(stream),
@@ -378,7 +391,12 @@ fn process_cpu() -> Duration {
 }
 
 /// `count` requests (or validations), `in_flight` at a time, each on a random live session.
-async fn drive(target: &Target, sessions: &Arc<Vec<String>>, count: usize, in_flight: usize) -> Samples {
+async fn drive(
+    target: &Target,
+    sessions: &Arc<Vec<String>>,
+    count: usize,
+    in_flight: usize,
+) -> Samples {
     let started_ops = Arc::new(AtomicUsize::new(0));
     let mut tasks = JoinSet::new();
     // Connections are opened before the clock starts, as a browser's would be.
@@ -456,7 +474,11 @@ async fn benchmark(backend: Backend, url: String, args: Args) -> Report {
     let db = connect(&url, pool).await;
     Migrator::up(&db, None).await.expect("the migration runs");
     let auth: AppAuth = Auth::builder(SeaOrmAdapter::new(db.clone())).build();
-    eprintln!("{}: seeding {} users and sessions", backend.title(), args.users);
+    eprintln!(
+        "{}: seeding {} users and sessions",
+        backend.title(),
+        args.users
+    );
     let sessions = Arc::new(seed(&auth, &db, backend, args.users).await);
 
     let plain = Target::Http(serve(plain_router()).await);
@@ -533,7 +555,10 @@ impl Report {
             (args.in_flight.to_string(), &mut self.in_flight),
         ] {
             for (side, pick) in [
-                ("plain", (|run: &mut Run| &mut run.plain) as fn(&mut Run) -> &mut Samples),
+                (
+                    "plain",
+                    (|run: &mut Run| &mut run.plain) as fn(&mut Run) -> &mut Samples,
+                ),
                 ("auth", |run: &mut Run| &mut run.auth),
                 ("validate", |run: &mut Run| &mut run.validate),
             ] {
