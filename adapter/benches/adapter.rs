@@ -3,30 +3,46 @@
 //!
 //! ```text
 //! cargo bench -p lucia-sea-orm-adapter --bench adapter -- [--users N] [--ops N] [--in-flight N]
-//!     [--databases sqlite,postgres,mysql] [--pool N] [--ping-every-acquire]
-//!     [--only OPERATION,...] [--json] [--rss-check]
+//!     [--databases sqlite,sqlite-full,postgres,mysql] [--pool N] [--ping-every-acquire]
+//!     [--only OPERATION,...] [--runs N] [--ceiling] [--pool-sweep N,N,...] [--json]
+//!     [--rss-check]
 //! ```
 //!
 //! `--pool` overrides the pool size chosen in [`recommended_max_connections`];
 //! `--ping-every-acquire` restores SeaORM's and sqlx's default of pinging a connection each time
-//! it is taken from the pool; `--only get_session_and_user,get_key` measures only those.
+//! it is taken from the pool; `--only get_session_and_user,get_key` measures only those;
+//! `--runs 5` runs the whole plan five times and reports the median of each figure and the
+//! spread (lowest and highest) of the ours ÷ sqlx ratio.
+//!
+//! `--ceiling` also runs the server's own C load tool (`pgbench -M prepared`, `mysqlslap`) on
+//! the exact statement `get_session_and_user` sends, at 1 to 32 connections, and reports ours
+//! and sqlx in flight as a percentage of the best, with the client CPU time per operation of
+//! each (the bench's own from `getrusage(RUSAGE_SELF)`, the tool's from `RUSAGE_CHILDREN`).
+//!
+//! `--pool-sweep 1,2,4,8` measures, instead of the plan, `get_session_and_user` and
+//! `set_session` in flight on fresh pools of each size.
+//!
+//! `sqlite-full` is SQLite with the rollback journal and `synchronous=FULL` (durable at each
+//! commit, like the servers' defaults), writes only; `sqlite` is WAL with `synchronous=NORMAL`.
+//! The servers' durability settings are read from them and printed with their results.
 //!
 //! PostgreSQL and MySQL run when `TEST_POSTGRES_URL` / `TEST_MYSQL_URL` name a server, as for the
 //! test suite; the benchmark creates `lucia_bench_<random>` beside the URL's database, migrates
-//! it with [`Migrator`] and drops it at the end. SQLite runs on a temporary WAL-mode file.
+//! it with [`Migrator`], seeds it, runs `ANALYZE`, and drops it at the end. SQLite runs on a
+//! temporary file.
 //!
 //! Each measurement runs ours and sqlx alternately in the order ours, sqlx, sqlx, ours (half the
 //! operations each time), so that load from other processes that comes and goes during the run
 //! does not land on one side only.
 //!
-//! `--rss-check` runs only the memory check: 100k `get_session_and_user` on SQLite, then 1M more,
-//! with the process's peak RSS after each.
+//! `--rss-check` runs only the memory check: 2.1M `get_session_and_user` on SQLite in stages,
+//! with the process's peak RSS after each, and says whether the growth stopped.
 
 use std::fmt::Write as _;
 use std::future::Future;
 use std::panic::resume_unwind;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lucia_sea_orm_adapter::SeaOrmAdapter;
@@ -36,10 +52,13 @@ use lucia_sea_orm_auth::{
 use lucia_sea_orm_entity::{key, session, user};
 use lucia_sea_orm_migration::{Migrator, MigratorTrait};
 use lucia_sea_orm_tests::ScratchDatabase;
+use nix::sys::resource::{UsageWho, getrusage};
+use nix::sys::time::TimeVal;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use sea_orm::{
-    ActiveValue::Set, ConnectOptions, Database, DatabaseConnection, EntityTrait, TransactionTrait,
+    ActiveValue::Set, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
+    Statement, TransactionTrait,
 };
 use serde_json::{Value, json};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
@@ -58,8 +77,6 @@ const DEFAULT_IN_FLIGHT: usize = 64;
 /// Operations run before each measurement and not counted: they open every connection of the
 /// pool and prepare the statement on it, which is start-up cost, not per-operation cost.
 const WARMUP_OPS: usize = 200;
-const RSS_FIRST_OPS: usize = 100_000;
-const RSS_MORE_OPS: usize = 1_000_000;
 /// Rows per multi-row `INSERT` while seeding: 4 000 bind parameters for sessions, far below every
 /// database's limit (SQLite 32 766, PostgreSQL and MySQL 65 535).
 const SEED_BATCH: usize = 1_000;
@@ -79,19 +96,27 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 /// keeps the protection without the round trip.
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(60);
 
-/// SQLite settings for a server application with a connection pool.
-fn sqlite_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
-    options
+/// SQLite settings for a server application with a connection pool: WAL and
+/// `synchronous=NORMAL` for [`Backend::Sqlite`], the rollback journal with `synchronous=FULL`
+/// (SQLite's own defaults, durable at every commit) for [`Backend::SqliteFull`].
+fn sqlite_options(backend: Backend, options: SqliteConnectOptions) -> SqliteConnectOptions {
+    let options = options
         .create_if_missing(true)
+        // Writers are serialised by SQLite; a second one waits for the lock instead of failing
+        // with SQLITE_BUSY straight away.
+        .busy_timeout(Duration::from_secs(5));
+    if backend == Backend::SqliteFull {
+        return options
+            .journal_mode(SqliteJournalMode::Delete)
+            .synchronous(SqliteSynchronous::Full);
+    }
+    options
         // Readers and the single writer stop blocking each other: without WAL every write
         // locks out every reader.
         .journal_mode(SqliteJournalMode::Wal)
         // In WAL mode NORMAL never corrupts the database; a power loss may only lose the last
         // commits. FULL would fsync on every commit.
         .synchronous(SqliteSynchronous::Normal)
-        // Writers are serialised by SQLite; a second one waits for the lock instead of failing
-        // with SQLITE_BUSY straight away.
-        .busy_timeout(Duration::from_secs(5))
 }
 
 /// The pool size used unless `--pool` overrides it.
@@ -106,7 +131,7 @@ fn recommended_max_connections(backend: Backend, cores: u32) -> u32 {
         // SQLite's one write lock at any pool size (6.5k), their p99 growing with the queue
         // (17 ms at 4, 43 ms at 16), and every connection keeps its own page cache (peak RSS
         // 38 MiB at 1, 102 MiB at 16).
-        Backend::Sqlite => 2 * cores,
+        Backend::Sqlite | Backend::SqliteFull => 2 * cores,
         // The server does the work and the client waits on the socket: a few connections per
         // core keep the server busy. Reads level off from 4 connections (PostgreSQL about 20k,
         // MariaDB about 20k); writes gain up to 8 to 16 (PostgreSQL 6.2k at 2, 9.4k at 8, 10.2k
@@ -119,6 +144,9 @@ fn recommended_max_connections(backend: Backend, cores: u32) -> u32 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Backend {
     Sqlite,
+    /// SQLite with the rollback journal and `synchronous=FULL`: writes only, for durability
+    /// like the servers' defaults.
+    SqliteFull,
     Postgres,
     MySql,
 }
@@ -127,6 +155,7 @@ impl Backend {
     fn parse(name: &str) -> Option<Self> {
         match name {
             "sqlite" => Some(Self::Sqlite),
+            "sqlite-full" => Some(Self::SqliteFull),
             "postgres" | "postgresql" => Some(Self::Postgres),
             "mysql" | "mariadb" => Some(Self::MySql),
             _ => None,
@@ -136,6 +165,7 @@ impl Backend {
     fn name(self) -> &'static str {
         match self {
             Self::Sqlite => "sqlite",
+            Self::SqliteFull => "sqlite-full",
             Self::Postgres => "postgres",
             Self::MySql => "mysql",
         }
@@ -144,6 +174,7 @@ impl Backend {
     fn title(self) -> &'static str {
         match self {
             Self::Sqlite => "SQLite",
+            Self::SqliteFull => "SQLite (rollback journal, synchronous=FULL; writes only)",
             Self::Postgres => "PostgreSQL",
             Self::MySql => "MariaDB/MySQL",
         }
@@ -156,7 +187,7 @@ impl Backend {
     /// The same database in the test suite's harness, which creates and drops it.
     fn harness(self) -> lucia_sea_orm_tests::Backend {
         match self {
-            Self::Sqlite => lucia_sea_orm_tests::Backend::Sqlite,
+            Self::Sqlite | Self::SqliteFull => lucia_sea_orm_tests::Backend::Sqlite,
             Self::Postgres => lucia_sea_orm_tests::Backend::Postgres,
             Self::MySql => lucia_sea_orm_tests::Backend::MySql,
         }
@@ -175,11 +206,18 @@ struct Args {
     rss_check: bool,
     /// Operations to measure, by name; empty for all.
     only: Vec<String>,
+    /// How many times the whole plan is run; medians and spreads are over the runs.
+    runs: usize,
+    /// Also measure the server's own load tool on the same read (PostgreSQL and MySQL).
+    ceiling: bool,
+    /// Pool sizes to sweep instead of the plan: in-flight reads and writes at each.
+    pool_sweep: Vec<u32>,
 }
 
 const USAGE: &str = "usage: cargo bench -p lucia-sea-orm-adapter --bench adapter -- \
 [--users N] [--ops N] [--in-flight N] [--databases sqlite,postgres,mysql] [--pool N] \
-[--ping-every-acquire] [--only OPERATION,...] [--json] [--rss-check]";
+[--ping-every-acquire] [--only OPERATION,...] [--runs N] [--ceiling] [--pool-sweep N,N,...] \
+[--json] [--rss-check]";
 
 impl Args {
     fn parse() -> Result<Self, String> {
@@ -193,6 +231,9 @@ impl Args {
             json: false,
             rss_check: false,
             only: Vec::new(),
+            runs: 1,
+            ceiling: false,
+            pool_sweep: Vec::new(),
         };
         let mut databases = None;
         let mut flags = std::env::args().skip(1);
@@ -206,6 +247,17 @@ impl Args {
                 "--ping-every-acquire" => args.ping_every_acquire = true,
                 "--json" => args.json = true,
                 "--rss-check" => args.rss_check = true,
+                "--runs" => args.runs = number(&flag, flags.next())?,
+                "--ceiling" => args.ceiling = true,
+                "--pool-sweep" => {
+                    let list = flags
+                        .next()
+                        .ok_or("--pool-sweep needs a list of pool sizes")?;
+                    args.pool_sweep = list
+                        .split(',')
+                        .map(|size| number(&flag, Some(size.trim().to_owned())))
+                        .collect::<Result<_, _>>()?;
+                }
                 "--only" => {
                     let list = flags.next().ok_or("--only needs a list of operations")?;
                     args.only = list.split(',').map(|name| name.trim().to_owned()).collect();
@@ -230,9 +282,16 @@ impl Args {
                 other => return Err(format!("unknown argument {other}\n{USAGE}")),
             }
         }
-        if args.users == 0 || args.ops < 2 || args.in_flight == 0 || args.pool == Some(0) {
+        if args.users == 0
+            || args.ops < 2
+            || args.in_flight == 0
+            || args.runs == 0
+            || args.pool == Some(0)
+            || args.pool_sweep.contains(&0)
+        {
             return Err(
-                "--users, --in-flight and --pool must be positive, --ops at least 2".into(),
+                "--users, --in-flight, --runs and pool sizes must be positive, --ops at least 2"
+                    .into(),
             );
         }
         args.databases = match databases {
@@ -334,6 +393,7 @@ where
 
 #[derive(Clone, Copy, Debug)]
 struct PoolSettings {
+    backend: Backend,
     max_connections: u32,
     ping_every_acquire: bool,
 }
@@ -341,10 +401,18 @@ struct PoolSettings {
 impl PoolSettings {
     fn new(backend: Backend, args: &Args) -> Self {
         Self {
+            backend,
             max_connections: args
                 .pool
                 .unwrap_or_else(|| recommended_max_connections(backend, cores())),
             ping_every_acquire: args.ping_every_acquire,
+        }
+    }
+
+    fn with_max_connections(self, max_connections: u32) -> Self {
+        Self {
+            max_connections,
+            ..self
         }
     }
 
@@ -356,7 +424,7 @@ impl PoolSettings {
             // SeaORM logs every statement at info by default, sqlx at debug: off on both pools,
             // so that whatever log filter is set cannot make one side alone format statements.
             .sqlx_logging(false)
-            .map_sqlx_sqlite_opts(sqlite_options);
+            .map_sqlx_sqlite_opts(move |options| sqlite_options(self.backend, options));
         if self.ping_every_acquire {
             options.test_before_acquire(true);
         } else {
@@ -385,17 +453,13 @@ impl PoolSettings {
             })
     }
 
-    fn describe(self, backend: Backend) -> String {
+    fn describe(self) -> String {
         let ping = if self.ping_every_acquire {
             "ping on every acquire"
         } else {
             "ping after 60 s idle"
         };
-        let mut text = format!("pool {} connections, {ping}", self.max_connections);
-        if backend == Backend::Sqlite {
-            text.push_str(", WAL, synchronous=NORMAL, busy_timeout 5 s");
-        }
-        text
+        format!("pool {} connections, {ping}", self.max_connections)
     }
 }
 
@@ -408,9 +472,9 @@ async fn connect_ours(url: &str, settings: PoolSettings) -> DatabaseConnection {
 async fn connect_baseline(backend: Backend, url: &str, settings: PoolSettings) -> Baseline {
     let fail = |err: sqlx::Error| -> ! { panic!("sqlx cannot connect to {url}: {err}") };
     match backend {
-        Backend::Sqlite => {
+        Backend::Sqlite | Backend::SqliteFull => {
             let options: SqliteConnectOptions = url.parse().unwrap_or_else(|err| fail(err));
-            let options = sqlite_options(options).disable_statement_logging();
+            let options = sqlite_options(backend, options).disable_statement_logging();
             let pool = settings.sqlx().connect_with(options).await;
             Baseline::Sqlite(pool.unwrap_or_else(|err| fail(err)))
         }
@@ -1090,11 +1154,12 @@ impl<S: Store> Side<S> {
             .iter()
             .filter(|(operation, _)| matches!(operation, Operation::SetSession))
             .map(|&(_, mode)| warmup_ops(mode, args.in_flight) + args.ops)
-            .sum();
+            .sum::<usize>()
+            * args.runs;
         let new_sessions = (0..session_writes)
             .map(|_| live_session(Seeded::random(&seeded.user_ids), now))
             .collect();
-        let new_users = (0..WARMUP_OPS + args.ops)
+        let new_users = (0..(WARMUP_OPS + args.ops) * args.runs)
             .map(|_| {
                 let id = Uuid::new_v4().to_string();
                 let key = KeyRow {
@@ -1168,16 +1233,67 @@ impl<S: Store> Side<S> {
     }
 }
 
-/// Latencies of the operations of one measurement, and the wall time they took together.
+/// CPU time used by the process (all its threads) or by its waited-for children, from
+/// `getrusage`: the client's own cost, which on a machine shared with the server is taken from
+/// the server.
+#[derive(Clone, Copy, Debug, Default)]
+struct CpuTime {
+    user: Duration,
+    system: Duration,
+}
+
+impl CpuTime {
+    fn of(who: UsageWho) -> Self {
+        let usage = getrusage(who).expect("getrusage works on Linux");
+        Self {
+            user: duration(usage.user_time()),
+            system: duration(usage.system_time()),
+        }
+    }
+
+    /// The process's own CPU time so far, every thread included.
+    fn of_process() -> Self {
+        Self::of(UsageWho::RUSAGE_SELF)
+    }
+
+    fn since(self, earlier: Self) -> Self {
+        Self {
+            user: self.user.saturating_sub(earlier.user),
+            system: self.system.saturating_sub(earlier.system),
+        }
+    }
+
+    fn plus(self, other: Self) -> Self {
+        Self {
+            user: self.user + other.user,
+            system: self.system + other.system,
+        }
+    }
+
+    fn total(self) -> Duration {
+        self.user + self.system
+    }
+}
+
+fn duration(time: TimeVal) -> Duration {
+    let seconds = u64::try_from(time.tv_sec()).unwrap_or(0);
+    let micros = u64::try_from(time.tv_usec()).unwrap_or(0);
+    Duration::from_secs(seconds) + Duration::from_micros(micros)
+}
+
+/// Latencies of the operations of one measurement, the wall time they took together and the
+/// process's CPU time meanwhile.
 struct Samples {
     latencies: Vec<Duration>,
     wall: Duration,
+    cpu: CpuTime,
 }
 
 impl Samples {
     fn merge(mut self, other: Samples) -> Self {
         self.latencies.extend(other.latencies);
         self.wall += other.wall;
+        self.cpu = self.cpu.plus(other.cpu);
         self
     }
 
@@ -1189,6 +1305,8 @@ impl Samples {
             ops_per_sec: count as f64 / self.wall.as_secs_f64(),
             p50_us: micros(percentile(&self.latencies, 0.50)),
             p99_us: micros(percentile(&self.latencies, 0.99)),
+            cpu_us_per_op: micros(self.cpu.total()) / count as f64,
+            system_us_per_op: micros(self.cpu.system) / count as f64,
         }
     }
 }
@@ -1209,6 +1327,10 @@ struct Summary {
     ops_per_sec: f64,
     p50_us: f64,
     p99_us: f64,
+    /// The client process's CPU time per operation, user and system (every thread: tokio's
+    /// workers, sqlx's SQLite threads and SQLite itself).
+    cpu_us_per_op: f64,
+    system_us_per_op: f64,
 }
 
 impl Summary {
@@ -1218,7 +1340,33 @@ impl Summary {
             "ops_per_sec": round(self.ops_per_sec, 1),
             "p50_us": round(self.p50_us, 1),
             "p99_us": round(self.p99_us, 1),
+            "cpu_us_per_op": round(self.cpu_us_per_op, 2),
+            "system_us_per_op": round(self.system_us_per_op, 2),
         })
+    }
+
+    /// The median of each figure over several runs (each figure on its own).
+    fn median(runs: &[Summary]) -> Summary {
+        let of = |figure: fn(&Summary) -> f64| median(runs.iter().map(figure).collect());
+        Summary {
+            count: runs.iter().map(|run| run.count).sum(),
+            ops_per_sec: of(|run| run.ops_per_sec),
+            p50_us: of(|run| run.p50_us),
+            p99_us: of(|run| run.p99_us),
+            cpu_us_per_op: of(|run| run.cpu_us_per_op),
+            system_us_per_op: of(|run| run.system_us_per_op),
+        }
+    }
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    if values.len().is_multiple_of(2) {
+        (values[middle - 1] + values[middle]) / 2.0
+    } else {
+        values[middle]
     }
 }
 
@@ -1234,6 +1382,7 @@ async fn measure<S: Store>(
     in_flight: usize,
     count: usize,
 ) -> Samples {
+    let cpu_before = CpuTime::of_process();
     let started = Instant::now();
     let latencies = match mode {
         Mode::OneAtATime => {
@@ -1274,6 +1423,7 @@ async fn measure<S: Store>(
     Samples {
         latencies,
         wall: started.elapsed(),
+        cpu: CpuTime::of_process().since(cpu_before),
     }
 }
 
@@ -1327,14 +1477,60 @@ async fn compare(
     }
 }
 
+/// One comparison of the plan over every run.
+struct Comparison {
+    operation: Operation,
+    mode: Mode,
+    runs: Vec<Measurement>,
+}
+
+impl Comparison {
+    fn ours(&self) -> Summary {
+        Summary::median(&self.runs.iter().map(|run| run.ours).collect::<Vec<_>>())
+    }
+
+    fn sqlx(&self) -> Summary {
+        Summary::median(&self.runs.iter().map(|run| run.sqlx).collect::<Vec<_>>())
+    }
+
+    fn ratios(&self) -> Vec<f64> {
+        self.runs.iter().map(Measurement::ratio).collect()
+    }
+
+    /// The median of the runs' ratios (not the ratio of the medians).
+    fn ratio(&self) -> f64 {
+        median(self.ratios())
+    }
+
+    fn spread(&self) -> (f64, f64) {
+        let ratios = self.ratios();
+        let low = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (low, high)
+    }
+
+    fn label(&self, in_flight: usize) -> String {
+        self.runs[0].label(in_flight)
+    }
+}
+
 // The benchmark of one database
 
 struct DatabaseReport {
     backend: Backend,
     settings: PoolSettings,
+    durability: String,
     seed_time: Duration,
-    measurements: Vec<Measurement>,
+    comparisons: Vec<Comparison>,
+    ceiling: Option<Ceiling>,
+    sweep: Vec<SweepRow>,
     peak_rss_kib: Option<u64>,
+}
+
+impl Operation {
+    fn writes(self) -> bool {
+        matches!(self, Self::SetSession | Self::SetUser | Self::DeleteSession)
+    }
 }
 
 async fn benchmark(backend: Backend, url: String, args: Args) -> DatabaseReport {
@@ -1343,28 +1539,116 @@ async fn benchmark(backend: Backend, url: String, args: Args) -> DatabaseReport 
     Migrator::up(&db, None).await.expect("the migration runs");
     let seed_started = Instant::now();
     let seeded = Arc::new(seed(&db, args.users).await);
+    if args.ceiling && backend == Backend::Postgres {
+        seed_numbered_sessions(&db, &seeded).await;
+    }
+    analyze(&db, backend).await;
     let seed_time = seed_started.elapsed();
-    let baseline = connect_baseline(backend, &url, settings).await;
+    let durability = durability(&db, backend).await;
 
+    if !args.pool_sweep.is_empty() {
+        let sweep = pool_sweep(backend, &url, settings, &seeded, &args).await;
+        db.close().await.expect("the SeaORM pool closes");
+        return DatabaseReport {
+            backend,
+            settings,
+            durability,
+            seed_time,
+            comparisons: Vec::new(),
+            ceiling: None,
+            sweep,
+            peak_rss_kib: proc_status_kib("VmHWM"),
+        };
+    }
+
+    let baseline = connect_baseline(backend, &url, settings).await;
     let ours = Arc::new(Side::new(Ours::new(db.clone()), Arc::clone(&seeded), &args));
-    let sqlx = Arc::new(Side::new(baseline, seeded, &args));
-    let mut measurements = Vec::with_capacity(PLAN.len());
-    let planned = PLAN.into_iter().filter(|(operation, _)| {
-        args.only.is_empty() || args.only.iter().any(|name| name == operation.name())
-    });
-    for (operation, mode) in planned {
-        eprintln!("{}: {}", backend.title(), operation.name());
-        measurements.push(compare(&ours, &sqlx, operation, mode, &args).await);
+    let sqlx = Arc::new(Side::new(baseline, Arc::clone(&seeded), &args));
+    let planned: Vec<(Operation, Mode)> = PLAN
+        .into_iter()
+        .filter(|(operation, _)| {
+            args.only.is_empty() || args.only.iter().any(|name| name == operation.name())
+        })
+        .filter(|(operation, _)| backend != Backend::SqliteFull || operation.writes())
+        .collect();
+    let mut comparisons: Vec<Comparison> = planned
+        .iter()
+        .map(|&(operation, mode)| Comparison {
+            operation,
+            mode,
+            runs: Vec::with_capacity(args.runs),
+        })
+        .collect();
+    for run in 1..=args.runs {
+        for comparison in &mut comparisons {
+            eprintln!(
+                "{}: {} (run {run} of {})",
+                backend.title(),
+                comparison.operation.name(),
+                args.runs
+            );
+            let measurement =
+                compare(&ours, &sqlx, comparison.operation, comparison.mode, &args).await;
+            comparison.runs.push(measurement);
+        }
     }
     sqlx.store.close().await;
+    let ceiling = match backend {
+        Backend::Postgres | Backend::MySql if args.ceiling => {
+            Some(ceiling(backend, &url, settings, &seeded).await)
+        }
+        _ => None,
+    };
     db.close().await.expect("the SeaORM pool closes");
     DatabaseReport {
         backend,
         settings,
+        durability,
         seed_time,
-        measurements,
+        comparisons,
+        ceiling,
+        sweep: Vec::new(),
         peak_rss_kib: proc_status_kib("VmHWM"),
     }
+}
+
+/// Fresh statistics for the planner, as an application's database has after its first
+/// autovacuum/auto-analyze: without them a freshly seeded table may be planned as empty.
+async fn analyze(db: &DatabaseConnection, backend: Backend) {
+    let sql = match backend {
+        Backend::Sqlite | Backend::SqliteFull | Backend::Postgres => "ANALYZE",
+        Backend::MySql => "ANALYZE TABLE `user`, `session`, `key`",
+    };
+    db.execute_unprepared(sql).await.expect("ANALYZE runs");
+}
+
+/// The settings that decide what a commit survives, as the server reports them.
+async fn durability(db: &DatabaseConnection, backend: Backend) -> String {
+    let sql = match backend {
+        Backend::Sqlite => return "WAL, synchronous=NORMAL, busy_timeout 5 s".to_owned(),
+        Backend::SqliteFull => {
+            return "rollback journal (DELETE), synchronous=FULL, busy_timeout 5 s".to_owned();
+        }
+        Backend::Postgres => {
+            "SELECT 'synchronous_commit=' || current_setting('synchronous_commit') \
+             || ', fsync=' || current_setting('fsync') \
+             || ', wal_sync_method=' || current_setting('wal_sync_method') \
+             || ', full_page_writes=' || current_setting('full_page_writes') AS settings"
+        }
+        Backend::MySql => {
+            "SELECT CONCAT('innodb_flush_log_at_trx_commit=', @@innodb_flush_log_at_trx_commit, \
+             ', sync_binlog=', @@sync_binlog, ', log_bin=', @@log_bin, \
+             ', innodb_doublewrite=', @@innodb_doublewrite, \
+             ', isolation=', @@tx_isolation) AS settings"
+        }
+    };
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("the server's settings are readable")
+        .expect("one row of settings");
+    let settings: String = row.try_get("", "settings").expect("settings are text");
+    format!("server defaults: {settings}")
 }
 
 impl DatabaseReport {
@@ -1372,41 +1656,71 @@ impl DatabaseReport {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "\n{} — {}; {} users seeded in {:.1} s, {} operations per measurement",
+            "\n{} — {}; {}; {} users seeded in {:.1} s (then ANALYZE), {} operations per \
+             measurement, {} run(s)",
             self.backend.title(),
-            self.settings.describe(self.backend),
+            self.settings.describe(),
+            self.durability,
             args.users,
             self.seed_time.as_secs_f64(),
             args.ops,
+            args.runs,
         );
-        let _ = writeln!(
-            out,
-            "{:<38} {:<5} {:>10} {:>10} {:>10} {:>10}",
-            "operation", "impl", "ops/s", "p50 µs", "p99 µs", "ours/sqlx"
-        );
-        for measurement in &self.measurements {
-            let label = measurement.label(args.in_flight);
-            for (name, summary, ratio) in [
-                (
-                    "ours",
-                    measurement.ours,
-                    format!("{:.2}", measurement.ratio()),
-                ),
-                ("sqlx", measurement.sqlx, String::new()),
-            ] {
-                let label = if name == "ours" { label.as_str() } else { "" };
+        if !self.comparisons.is_empty() {
+            let _ = writeln!(
+                out,
+                "{:<38} {:<5} {:>9} {:>8} {:>8} {:>8} {:>7} {:>9} {:>11}",
+                "operation",
+                "impl",
+                "ops/s",
+                "p50 µs",
+                "p99 µs",
+                "CPU µs",
+                "sys µs",
+                "ours/sqlx",
+                "min–max"
+            );
+        }
+        for comparison in &self.comparisons {
+            let label = comparison.label(args.in_flight);
+            let (low, high) = comparison.spread();
+            for (name, summary) in [("ours", comparison.ours()), ("sqlx", comparison.sqlx())] {
+                let (label, ratio, spread) = if name == "ours" {
+                    (
+                        label.as_str(),
+                        format!("{:.2}", comparison.ratio()),
+                        format!("{low:.2}–{high:.2}"),
+                    )
+                } else {
+                    ("", String::new(), String::new())
+                };
                 let _ = writeln!(
                     out,
-                    "{label:<38} {name:<5} {:>10.0} {:>10.1} {:>10.1} {ratio:>10}",
-                    summary.ops_per_sec, summary.p50_us, summary.p99_us
+                    "{label:<38} {name:<5} {:>9.0} {:>8.1} {:>8.1} {:>8.1} {:>7.1} {ratio:>9} \
+                     {spread:>11}",
+                    summary.ops_per_sec,
+                    summary.p50_us,
+                    summary.p99_us,
+                    summary.cpu_us_per_op,
+                    summary.system_us_per_op,
                 );
             }
         }
-        let _ = writeln!(
-            out,
-            "ours/sqlx: p50 latency ratio one at a time, time-per-operation ratio (sqlx ops/s ÷ \
-             ours) in flight; above 1 is slower than sqlx."
-        );
+        if !self.comparisons.is_empty() {
+            let _ = writeln!(
+                out,
+                "medians over the runs; CPU µs: the client process's CPU time per operation \
+                 (user + system, every thread), sys µs its system part; ours/sqlx: median of \
+                 the runs' p50 latency ratios one at a time, time-per-operation ratios (sqlx \
+                 ops/s ÷ ours) in flight; above 1 is slower than sqlx."
+            );
+        }
+        if let Some(ceiling) = &self.ceiling {
+            ceiling.print(&mut out, &self.comparisons);
+        }
+        if !self.sweep.is_empty() {
+            print_sweep(&mut out, &self.sweep, args.in_flight);
+        }
         if let Some(kib) = self.peak_rss_kib {
             let _ = writeln!(out, "peak RSS of the process so far (VmHWM): {}", mib(kib));
         }
@@ -1418,27 +1732,426 @@ impl DatabaseReport {
             "database": self.backend.name(),
             "max_connections": self.settings.max_connections,
             "ping_every_acquire": self.settings.ping_every_acquire,
+            "durability": self.durability,
             "seed_seconds": round(self.seed_time.as_secs_f64(), 2),
-            "measurements": self.measurements.iter().map(|m| json!({
-                "operation": m.operation.name(),
-                "mode": match m.mode { Mode::OneAtATime => "one_at_a_time", Mode::InFlight => "in_flight" },
-                "in_flight": match m.mode { Mode::OneAtATime => 1, Mode::InFlight => args.in_flight },
-                "ours": m.ours.to_json(),
-                "sqlx": m.sqlx.to_json(),
-                "ratio": round(m.ratio(), 3),
-            })).collect::<Vec<_>>(),
+            "runs": args.runs,
+            "measurements": self.comparisons.iter().map(|c| {
+                let (low, high) = c.spread();
+                json!({
+                    "operation": c.operation.name(),
+                    "mode": match c.mode { Mode::OneAtATime => "one_at_a_time", Mode::InFlight => "in_flight" },
+                    "in_flight": match c.mode { Mode::OneAtATime => 1, Mode::InFlight => args.in_flight },
+                    "ours": c.ours().to_json(),
+                    "sqlx": c.sqlx().to_json(),
+                    "ratio_median": round(c.ratio(), 3),
+                    "ratio_min": round(low, 3),
+                    "ratio_max": round(high, 3),
+                    "ratios": c.ratios().into_iter().map(|r| round(r, 3)).collect::<Vec<_>>(),
+                })
+            }).collect::<Vec<_>>(),
+            "ceiling": self.ceiling.as_ref().map(|ceiling| ceiling.to_json(&self.comparisons)),
+            "pool_sweep": self.sweep.iter().map(SweepRow::to_json).collect::<Vec<_>>(),
             "peak_rss_kib": self.peak_rss_kib,
         })
     }
 }
 
+// The pool-size sweep
+
+/// In-flight reads and writes at one pool size.
+struct SweepRow {
+    max_connections: u32,
+    read: Measurement,
+    write: Measurement,
+}
+
+impl SweepRow {
+    fn to_json(&self) -> Value {
+        json!({
+            "max_connections": self.max_connections,
+            "read": { "operation": self.read.operation.name(), "ours": self.read.ours.to_json(), "sqlx": self.read.sqlx.to_json() },
+            "write": { "operation": self.write.operation.name(), "ours": self.write.ours.to_json(), "sqlx": self.write.sqlx.to_json() },
+        })
+    }
+}
+
+/// `get_session_and_user` and `set_session`, `--in-flight` at a time, on fresh pools of each
+/// size in `--pool-sweep`.
+async fn pool_sweep(
+    backend: Backend,
+    url: &str,
+    settings: PoolSettings,
+    seeded: &Arc<Seeded>,
+    args: &Args,
+) -> Vec<SweepRow> {
+    let mut rows = Vec::with_capacity(args.pool_sweep.len());
+    for &size in &args.pool_sweep {
+        eprintln!("{}: pool of {size}", backend.title());
+        let settings = settings.with_max_connections(size);
+        let db = connect_ours(url, settings).await;
+        let baseline = connect_baseline(backend, url, settings).await;
+        let ours = Arc::new(Side::new(Ours::new(db.clone()), Arc::clone(seeded), args));
+        let sqlx = Arc::new(Side::new(baseline, Arc::clone(seeded), args));
+        let read = compare(
+            &ours,
+            &sqlx,
+            Operation::GetSessionAndUser,
+            Mode::InFlight,
+            args,
+        )
+        .await;
+        let write = compare(&ours, &sqlx, Operation::SetSession, Mode::InFlight, args).await;
+        sqlx.store.close().await;
+        db.close().await.expect("the SeaORM pool closes");
+        rows.push(SweepRow {
+            max_connections: size,
+            read,
+            write,
+        });
+    }
+    rows
+}
+
+fn print_sweep(out: &mut String, rows: &[SweepRow], in_flight: usize) {
+    let _ = writeln!(
+        out,
+        "pool-size sweep, {in_flight} in flight (ops/s, p99 µs, client CPU µs per operation):"
+    );
+    let _ = writeln!(
+        out,
+        "{:>5} {:>26} {:>26} {:>26} {:>26}",
+        "pool",
+        "get_session_and_user ours",
+        "get_session_and_user sqlx",
+        "set_session ours",
+        "set_session sqlx"
+    );
+    let cell = |summary: Summary| {
+        format!(
+            "{:.0} / {:.0} / {:.1}",
+            summary.ops_per_sec, summary.p99_us, summary.cpu_us_per_op
+        )
+    };
+    for row in rows {
+        let _ = writeln!(
+            out,
+            "{:>5} {:>26} {:>26} {:>26} {:>26}",
+            row.max_connections,
+            cell(row.read.ours),
+            cell(row.read.sqlx),
+            cell(row.write.ours),
+            cell(row.write.sqlx)
+        );
+    }
+}
+
+// The ceiling: the server's own load tool on the statement we send
+
+/// Connection counts the load tool is run at; the best is the ceiling.
+const CEILING_CONNECTIONS: [u32; 6] = [1, 2, 4, 8, 16, 32];
+/// How long `pgbench` runs at each connection count.
+const CEILING_SECONDS: u64 = 5;
+/// Queries `mysqlslap` runs at each connection count (about as long).
+const CEILING_MYSQL_QUERIES: usize = 60_000;
+/// `pgbench` makes random numbers, not strings: with `--ceiling`, PostgreSQL also gets one
+/// session per seeded session whose id is a number from here up, for the same users.
+const NUMBERED_SESSION_BASE: i64 = 1_000_000_000_000_000_000;
+
+/// The most the server gave for the statement of `get_session_and_user`, from its own C load
+/// tool, at each connection count tried.
+struct Ceiling {
+    tool: &'static str,
+    sql: String,
+    tries: Vec<ToolRun>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct ToolRun {
+    connections: u32,
+    queries_per_sec: f64,
+    /// The tool's own CPU time per query (its process, from `getrusage(RUSAGE_CHILDREN)`).
+    cpu_us_per_op: f64,
+    system_us_per_op: f64,
+}
+
+impl Ceiling {
+    fn best(&self) -> ToolRun {
+        self.tries
+            .iter()
+            .copied()
+            .max_by(|a, b| a.queries_per_sec.total_cmp(&b.queries_per_sec))
+            .expect("the tool ran at least once")
+    }
+
+    fn ours_in_flight(comparisons: &[Comparison]) -> Option<(Summary, Summary)> {
+        comparisons
+            .iter()
+            .find(|c| {
+                matches!(c.operation, Operation::GetSessionAndUser)
+                    && matches!(c.mode, Mode::InFlight)
+            })
+            .map(|c| (c.ours(), c.sqlx()))
+    }
+
+    fn print(&self, out: &mut String, comparisons: &[Comparison]) {
+        let _ = writeln!(out, "ceiling: {} running `{}`", self.tool, self.sql);
+        for run in &self.tries {
+            let _ = writeln!(
+                out,
+                "  {:>3} connections: {:>9.0} queries/s, client CPU {:.1} µs/query (sys {:.1})",
+                run.connections, run.queries_per_sec, run.cpu_us_per_op, run.system_us_per_op
+            );
+        }
+        let best = self.best();
+        if let Some((ours, sqlx)) = Self::ours_in_flight(comparisons) {
+            let _ = writeln!(
+                out,
+                "get_session_and_user in flight against the ceiling ({:.0}/s at {} \
+                 connections): ours {:.0} % (client CPU {:.1} µs/op), sqlx {:.0} % ({:.1} µs/op), \
+                 {} {:.1} µs/op",
+                best.queries_per_sec,
+                best.connections,
+                ours.ops_per_sec / best.queries_per_sec * 100.0,
+                ours.cpu_us_per_op,
+                sqlx.ops_per_sec / best.queries_per_sec * 100.0,
+                sqlx.cpu_us_per_op,
+                self.tool,
+                best.cpu_us_per_op,
+            );
+        }
+    }
+
+    fn to_json(&self, comparisons: &[Comparison]) -> Value {
+        let best = self.best();
+        let percent = Self::ours_in_flight(comparisons).map(|(ours, sqlx)| {
+            json!({
+                "ours": round(ours.ops_per_sec / best.queries_per_sec * 100.0, 1),
+                "sqlx": round(sqlx.ops_per_sec / best.queries_per_sec * 100.0, 1),
+            })
+        });
+        json!({
+            "tool": self.tool,
+            "sql": self.sql,
+            "runs": self.tries.iter().map(|run| json!({
+                "connections": run.connections,
+                "queries_per_sec": round(run.queries_per_sec, 1),
+                "cpu_us_per_op": round(run.cpu_us_per_op, 2),
+                "system_us_per_op": round(run.system_us_per_op, 2),
+            })).collect::<Vec<_>>(),
+            "best_connections": best.connections,
+            "best_queries_per_sec": round(best.queries_per_sec, 1),
+            "percent_of_ceiling": percent,
+        })
+    }
+}
+
+async fn seed_numbered_sessions(db: &DatabaseConnection, seeded: &Seeded) {
+    let now = now_millis();
+    let rows: Vec<SessionRow> = seeded
+        .user_ids
+        .iter()
+        .flat_map(|user_id| [user_id, user_id])
+        .enumerate()
+        .map(|(n, user_id)| SessionRow {
+            id: (NUMBERED_SESSION_BASE + n as i64).to_string(),
+            ..live_session(user_id, now)
+        })
+        .collect();
+    for batch in rows.chunks(SEED_BATCH) {
+        let batch = batch.iter().map(|session| session::ActiveModel {
+            id: Set(session.id.clone()),
+            user_id: Set(session.user_id.clone()),
+            active_expires: Set(session.active_expires.into()),
+            idle_expires: Set(session.idle_expires.into()),
+        });
+        session::Entity::insert_many(batch)
+            .exec_without_returning(db)
+            .await
+            .expect("numbered sessions are seeded");
+    }
+}
+
+/// The SQL of `get_session_and_user` exactly as the adapter sends it, caught by SeaORM's
+/// metric callback on a connection of its own.
+async fn statement_we_send(url: &str, settings: PoolSettings, session_id: &str) -> String {
+    let mut db = connect_ours(url, settings.with_max_connections(1)).await;
+    let caught = Arc::new(Mutex::new(None));
+    let sink = Arc::clone(&caught);
+    db.set_metric_callback(move |info| {
+        *sink.lock().expect("no panic while holding the lock") = Some(info.statement.sql.clone());
+    });
+    let found = SeaOrmAdapter::<()>::new(db.clone())
+        .get_session_and_user(session_id)
+        .await
+        .expect("get_session_and_user succeeds");
+    assert!(found.is_some(), "a seeded session is found");
+    db.close().await.expect("the SeaORM pool closes");
+    let sql = caught
+        .lock()
+        .expect("no panic while holding the lock")
+        .take();
+    sql.expect("the adapter ran a statement")
+}
+
+async fn ceiling(backend: Backend, url: &str, settings: PoolSettings, seeded: &Seeded) -> Ceiling {
+    let sql = statement_we_send(url, settings, Seeded::random(&seeded.session_ids)).await;
+    let directory = std::env::temp_dir().join(format!("lucia_bench_{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&directory).expect("a temporary directory");
+    let mut tries = Vec::with_capacity(CEILING_CONNECTIONS.len());
+    let tool = match backend {
+        Backend::Postgres => {
+            // pgbench binds `:n` as `$1` with `-M prepared`: the same statement, prepared once
+            // per connection as sqlx does, with a random id of the numbered sessions.
+            let script = directory.join("session_and_user.sql");
+            let last = NUMBERED_SESSION_BASE + 2 * seeded.user_ids.len() as i64 - 1;
+            std::fs::write(
+                &script,
+                format!(
+                    "\\set n random({NUMBERED_SESSION_BASE}, {last})\n{};\n",
+                    sql.replace("$1", ":n")
+                ),
+            )
+            .expect("the pgbench script is written");
+            for connections in CEILING_CONNECTIONS {
+                eprintln!("PostgreSQL: pgbench with {connections} connections");
+                let threads = connections.min(cores()).to_string();
+                let connections_arg = connections.to_string();
+                let seconds = CEILING_SECONDS.to_string();
+                let script = script.to_string_lossy().into_owned();
+                let (output, cpu) = run_tool(
+                    "pgbench",
+                    &[
+                        "-n",
+                        "-M",
+                        "prepared",
+                        "-f",
+                        &script,
+                        "-c",
+                        &connections_arg,
+                        "-j",
+                        &threads,
+                        "-T",
+                        &seconds,
+                        url,
+                    ],
+                );
+                let processed: f64 =
+                    field_after(&output, "number of transactions actually processed: ")
+                        .and_then(|n| n.split('/').next().and_then(|n| n.parse().ok()))
+                        .unwrap_or_else(|| panic!("pgbench printed no count:\n{output}"));
+                let tps: f64 = field_after(&output, "tps = ")
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or_else(|| panic!("pgbench printed no tps:\n{output}"));
+                tries.push(ToolRun {
+                    connections,
+                    queries_per_sec: tps,
+                    cpu_us_per_op: micros(cpu.total()) / processed,
+                    system_us_per_op: micros(cpu.system) / processed,
+                });
+            }
+            "pgbench -M prepared"
+        }
+        Backend::MySql => {
+            // mysqlslap has no parameters: the same statement with each id written in, one per
+            // line, cycled by every client. (It sends text queries; sqlx sends prepared ones.)
+            let file = directory.join("session_and_user.sql");
+            let mut queries = String::new();
+            for _ in 0..seeded.session_ids.len() {
+                let id = Seeded::random(&seeded.session_ids);
+                let _ = writeln!(queries, "{};", sql.replace('?', &format!("'{id}'")));
+            }
+            std::fs::write(&file, queries).expect("the mysqlslap queries are written");
+            let options: MySqlConnectOptions = url.parse().expect("a MySQL URL");
+            let database = options.get_database().expect("the URL names a database");
+            for connections in CEILING_CONNECTIONS {
+                eprintln!("MariaDB/MySQL: mysqlslap with {connections} connections");
+                // The same transport as the URL: its Unix socket if it names one.
+                let server = match options.get_socket() {
+                    Some(socket) => format!("--socket={}", socket.display()),
+                    None => format!("--host={}", options.get_host()),
+                };
+                let (output, cpu) = run_tool(
+                    "mysqlslap",
+                    &[
+                        &server,
+                        &format!("--port={}", options.get_port()),
+                        &format!("--user={}", options.get_username()),
+                        &format!("--create-schema={database}"),
+                        &format!("--query={}", file.to_string_lossy()),
+                        "--delimiter=;",
+                        &format!("--concurrency={connections}"),
+                        "--iterations=1",
+                        &format!("--number-of-queries={CEILING_MYSQL_QUERIES}"),
+                    ],
+                );
+                let seconds: f64 =
+                    field_after(&output, "Average number of seconds to run all queries: ")
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or_else(|| panic!("mysqlslap printed no time:\n{output}"));
+                let per_client: f64 =
+                    field_after(&output, "Average number of queries per client: ")
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or_else(|| panic!("mysqlslap printed no count:\n{output}"));
+                let queries = per_client * f64::from(connections);
+                tries.push(ToolRun {
+                    connections,
+                    queries_per_sec: queries / seconds,
+                    cpu_us_per_op: micros(cpu.total()) / queries,
+                    system_us_per_op: micros(cpu.system) / queries,
+                });
+            }
+            "mysqlslap"
+        }
+        Backend::Sqlite | Backend::SqliteFull => unreachable!("SQLite has no server"),
+    };
+    let _ = std::fs::remove_dir_all(&directory);
+    Ceiling { tool, sql, tries }
+}
+
+/// Runs a load tool to completion: its output, and the CPU time its process used.
+fn run_tool(program: &str, args: &[&str]) -> (String, CpuTime) {
+    let before = CpuTime::of(UsageWho::RUSAGE_CHILDREN);
+    let output = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|err| {
+            panic!("cannot run {program} (PostgreSQL's postgresql-contrib or MariaDB's mariadb-client package): {err}")
+        });
+    let cpu = CpuTime::of(UsageWho::RUSAGE_CHILDREN).since(before);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{program} failed:\n{text}");
+    (text, cpu)
+}
+
+/// The first whitespace-delimited word after `prefix` in a tool's output.
+fn field_after<'a>(output: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = &output[output.find(prefix)? + prefix.len()..];
+    rest.split_whitespace().next()
+}
+
 // Memory
 
+/// The memory check's stages: operations run before each snapshot. Growth that stops after the
+/// first stages is caches filling (each SQLite connection's page cache, sqlx's statement cache,
+/// the allocator's per-thread arenas); growth that goes on stage after stage is a leak.
+const RSS_STAGES: [usize; 5] = [100_000, 500_000, 500_000, 500_000, 500_000];
+/// The most the peak RSS may grow over the last two stages (1M operations) for the check to
+/// call memory bounded.
+const RSS_BOUNDED_PERCENT: f64 = 1.0;
+
 struct RssCheck {
-    after_first: MemorySnapshot,
-    after_more: MemorySnapshot,
-    first_seconds: f64,
-    more_seconds: f64,
+    max_connections: u32,
+    stages: Vec<RssStage>,
+}
+
+struct RssStage {
+    ops: usize,
+    seconds: f64,
+    memory: MemorySnapshot,
 }
 
 #[derive(Clone, Copy)]
@@ -1457,37 +2170,69 @@ impl MemorySnapshot {
 }
 
 impl RssCheck {
-    fn growth_percent(&self) -> f64 {
-        let (before, after) = (self.after_first.peak_kib, self.after_more.peak_kib);
+    fn growth_percent(from: &RssStage, to: &RssStage) -> f64 {
+        let (before, after) = (from.memory.peak_kib, to.memory.peak_kib);
         (after as f64 - before as f64) / before as f64 * 100.0
+    }
+
+    /// Peak RSS growth over the last two stages.
+    fn tail_growth_percent(&self) -> f64 {
+        let n = self.stages.len();
+        Self::growth_percent(&self.stages[n - 3], &self.stages[n - 1])
+    }
+
+    fn bounded(&self) -> bool {
+        self.tail_growth_percent() < RSS_BOUNDED_PERCENT
     }
 
     fn print(&self) {
         println!(
-            "SQLite memory check: get_session_and_user through SeaOrmAdapter\n\
-             after {RSS_FIRST_OPS} ({:.1} s): peak RSS {}, current {}\n\
-             after {RSS_MORE_OPS} more ({:.1} s): peak RSS {}, current {}\n\
-             peak RSS growth: {:+.1} %",
-            self.first_seconds,
-            mib(self.after_first.peak_kib),
-            mib(self.after_first.current_kib),
-            self.more_seconds,
-            mib(self.after_more.peak_kib),
-            mib(self.after_more.current_kib),
-            self.growth_percent(),
+            "SQLite memory check: get_session_and_user through SeaOrmAdapter, pool {}",
+            self.max_connections
+        );
+        let mut total = 0;
+        for (index, stage) in self.stages.iter().enumerate() {
+            total += stage.ops;
+            let growth = match index {
+                0 => String::new(),
+                _ => format!(
+                    ", peak {:+.1} % on the stage before",
+                    Self::growth_percent(&self.stages[index - 1], stage)
+                ),
+            };
+            println!(
+                "after {total:>9} ({:>5.1} s): peak RSS {}, current {}{growth}",
+                stage.seconds,
+                mib(stage.memory.peak_kib),
+                mib(stage.memory.current_kib),
+            );
+        }
+        println!(
+            "peak RSS growth from first to last: {:+.1} %; over the last {} operations: {:+.2} % \
+             — {}",
+            Self::growth_percent(&self.stages[0], &self.stages[self.stages.len() - 1]),
+            RSS_STAGES[RSS_STAGES.len() - 2..].iter().sum::<usize>(),
+            self.tail_growth_percent(),
+            if self.bounded() {
+                "bounded (the growth stopped)"
+            } else {
+                "NOT bounded: still growing"
+            }
         );
     }
 
     fn to_json(&self) -> Value {
         json!({
             "operation": "get_session_and_user",
-            "first_ops": RSS_FIRST_OPS,
-            "more_ops": RSS_MORE_OPS,
-            "peak_kib_after_first": self.after_first.peak_kib,
-            "current_kib_after_first": self.after_first.current_kib,
-            "peak_kib_after_more": self.after_more.peak_kib,
-            "current_kib_after_more": self.after_more.current_kib,
-            "peak_growth_percent": round(self.growth_percent(), 2),
+            "max_connections": self.max_connections,
+            "stages": self.stages.iter().map(|stage| json!({
+                "ops": stage.ops,
+                "seconds": round(stage.seconds, 2),
+                "peak_kib": stage.memory.peak_kib,
+                "current_kib": stage.memory.current_kib,
+            })).collect::<Vec<_>>(),
+            "tail_peak_growth_percent": round(self.tail_growth_percent(), 2),
+            "bounded": self.bounded(),
         })
     }
 }
@@ -1497,26 +2242,24 @@ async fn rss_check(backend: Backend, url: String, args: Args) -> RssCheck {
     let db = connect_ours(&url, settings).await;
     Migrator::up(&db, None).await.expect("the migration runs");
     let seeded = Arc::new(seed(&db, args.users).await);
+    analyze(&db, backend).await;
     let ours = Arc::new(Side::new(Ours::new(db.clone()), seeded, &args));
 
-    eprintln!("SQLite: {RSS_FIRST_OPS} get_session_and_user");
-    let started = Instant::now();
-    drive(&ours, RSS_FIRST_OPS, args.in_flight).await;
-    let first_seconds = started.elapsed().as_secs_f64();
-    let after_first = MemorySnapshot::now();
-
-    eprintln!("SQLite: {RSS_MORE_OPS} more");
-    let started = Instant::now();
-    drive(&ours, RSS_MORE_OPS, args.in_flight).await;
-    let more_seconds = started.elapsed().as_secs_f64();
-    let after_more = MemorySnapshot::now();
-
+    let mut stages = Vec::with_capacity(RSS_STAGES.len());
+    for ops in RSS_STAGES {
+        eprintln!("SQLite: {ops} get_session_and_user");
+        let started = Instant::now();
+        drive(&ours, ops, args.in_flight).await;
+        stages.push(RssStage {
+            ops,
+            seconds: started.elapsed().as_secs_f64(),
+            memory: MemorySnapshot::now(),
+        });
+    }
     db.close().await.expect("the SeaORM pool closes");
     RssCheck {
-        after_first,
-        after_more,
-        first_seconds,
-        more_seconds,
+        max_connections: settings.max_connections,
+        stages,
     }
 }
 
