@@ -50,7 +50,7 @@ pub fn fixture_name(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
-        Backend::MySql => "mysql",
+        Backend::MySql | Backend::Galera => "mysql",
     }
 }
 
