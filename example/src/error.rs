@@ -1,0 +1,36 @@
+//! What can go wrong while serving a page, and what the visitor sees then.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::message::MessagePage;
+
+/// An error a page cannot handle itself: the visitor gets a plain 500 page, the detail goes to
+/// `tracing` only (it may name tables or the database server).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The auth library failed (usually the database).
+    #[error("auth: {0}")]
+    Auth(#[from] lucia_sea_orm_auth::Error),
+    /// A template failed to render.
+    #[error("template: {0}")]
+    Template(#[from] askama::Error),
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        tracing::error!(error = %self, source = ?std::error::Error::source(&self), "request failed");
+        let page = MessagePage {
+            title: "Something went wrong",
+            message: "The page could not be served. Please try again in a moment.".into(),
+            back: "/",
+            back_label: "Back to the start",
+        };
+        let body = page
+            .render()
+            .unwrap_or_else(|_| "Something went wrong.".into());
+        (StatusCode::INTERNAL_SERVER_ERROR, Html(body)).into_response()
+    }
+}

@@ -1,0 +1,194 @@
+//! An example web application on lucia-sea-orm: sign up with an email and a password, sign in,
+//! see and sign out your devices, change your password, sign out. Server-rendered with askama,
+//! on axum, over SQLite, PostgreSQL or MariaDB.
+//!
+//! The binary (`cargo run -p lucia-sea-orm-example`) is a thin shell around [`app`]: the browser
+//! test drives the same router on each database.
+//!
+//! ```no_run
+//! use lucia_sea_orm_example::{Options, app, serve};
+//!
+//! # #[tokio::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let db = sea_orm::Database::connect("sqlite::memory:").await?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! let options = Options::new(["http://127.0.0.1:3000"]).insecure_cookies(true);
+//! serve(listener, app(db, options).await?).await?;
+//! # Ok(())
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod account;
+mod credentials;
+mod error;
+mod home;
+mod message;
+mod session;
+pub mod settings;
+mod sign_in;
+mod sign_out;
+mod sign_up;
+pub mod throttle;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use lucia_sea_orm_adapter::SeaOrmAdapter;
+use lucia_sea_orm_auth::Auth;
+use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+pub use error::Error;
+pub use throttle::Throttle;
+
+/// The auth lifecycle the application runs on: no columns of its own on `user` (the email
+/// address is the key `email:<address>`).
+pub type AppAuth = Auth<SeaOrmAdapter<()>>;
+
+/// How often the expired sessions and idle throttle entries are swept.
+const SWEEP_PERIOD: Duration = Duration::from_secs(60 * 60);
+
+/// How the application is set up, apart from its database.
+pub struct Options {
+    origins: Vec<String>,
+    secure_cookies: bool,
+    throttle: Throttle,
+}
+
+impl Options {
+    /// The application as served at `origins` (scheme, host and port, as the browser's
+    /// address bar shows it): form posts from any other origin are refused. Cookies are
+    /// `Secure` and sign-ins throttled with [`Throttle::default`] unless set otherwise.
+    pub fn new<I, S>(origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self {
+            origins: origins.into_iter().map(Into::into).collect(),
+            secure_cookies: true,
+            throttle: Throttle::default(),
+        }
+    }
+
+    /// Sends the session cookie without `Secure`, so that it works over plain HTTP. [`app`]
+    /// refuses this unless every origin is plain HTTP on this machine.
+    pub fn insecure_cookies(mut self, insecure: bool) -> Self {
+        self.secure_cookies = !insecure;
+        self
+    }
+
+    /// Sign-in limits other than the default ones.
+    pub fn throttle(mut self, throttle: Throttle) -> Self {
+        self.throttle = throttle;
+        self
+    }
+}
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The migration failed.
+    #[error("migrating the database failed: {0}")]
+    Migration(#[from] sea_orm::DbErr),
+    /// Cookies without `Secure` were asked for on an origin that is not plain HTTP on this
+    /// machine, where they would travel in clear text.
+    #[error(
+        "cookies without Secure are only for http://127.0.0.1, http://[::1] or http://localhost, not {0}"
+    )]
+    InsecureCookiesOffLoopback(String),
+    /// No origin was given, so every form post would be refused.
+    #[error("at least one origin is needed")]
+    NoOrigin,
+}
+
+/// What every page handler gets.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) auth: AppAuth,
+    pub(crate) throttle: Arc<Throttle>,
+    pub(crate) origins: Arc<[String]>,
+    pub(crate) secure_cookies: bool,
+}
+
+/// Migrates `db` and returns the application's router, with a background task sweeping expired
+/// sessions and idle throttle entries every hour.
+pub async fn app(db: DatabaseConnection, options: Options) -> Result<Router, StartError> {
+    if options.origins.is_empty() {
+        return Err(StartError::NoOrigin);
+    }
+    if !options.secure_cookies {
+        if let Some(origin) = options
+            .origins
+            .iter()
+            .find(|origin| !settings::is_loopback_http(origin))
+        {
+            return Err(StartError::InsecureCookiesOffLoopback(origin.clone()));
+        }
+    }
+    Migrator::up(&db, None).await?;
+    let auth = Auth::builder(SeaOrmAdapter::<()>::new(db)).build();
+    let state = AppState {
+        auth,
+        throttle: Arc::new(options.throttle),
+        origins: options.origins.into(),
+        secure_cookies: options.secure_cookies,
+    };
+    spawn_sweeper(state.clone());
+    Ok(Router::new()
+        .route("/", get(home::show))
+        .route("/style.css", get(home::style))
+        .route("/sign-up", get(sign_up::show).post(sign_up::submit))
+        .route("/sign-in", get(sign_in::show).post(sign_in::submit))
+        .route("/sign-out", axum::routing::post(sign_out::submit))
+        .route("/account", get(account::show))
+        .route(
+            "/account/sign-out-others",
+            axum::routing::post(account::sign_out_others),
+        )
+        .route(
+            "/account/password",
+            axum::routing::post(account::change_password),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::layer,
+        ))
+        .with_state(state))
+}
+
+/// Serves `router` on `listener` until the process is stopped, telling handlers each client's
+/// address (for throttling).
+pub async fn serve(listener: TcpListener, router: Router) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+}
+
+fn spawn_sweeper(state: AppState) {
+    let auth = state.auth.clone();
+    let throttle = Arc::downgrade(&state.throttle);
+    drop(state);
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(SWEEP_PERIOD);
+        loop {
+            ticks.tick().await;
+            let Some(throttle) = throttle.upgrade() else {
+                return;
+            };
+            throttle.forget_idle();
+            if let Err(err) = auth.delete_expired_sessions().await {
+                tracing::warn!(error = %err, "sweeping expired sessions failed");
+            }
+        }
+    });
+}

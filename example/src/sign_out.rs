@@ -1,0 +1,12 @@
+//! `/sign-out`: ends this device's session.
+
+use axum::response::Redirect;
+
+use crate::Error;
+use crate::session::AuthSession;
+
+/// Deletes the session and clears the cookie.
+pub async fn submit(session: AuthSession) -> Result<Redirect, Error> {
+    session.sign_out().await?;
+    Ok(Redirect::to("/sign-in?signed-out"))
+}
