@@ -99,13 +99,7 @@ impl Visit {
         screenshots.take(first, "sign-in").await;
 
         // Sign up: the inline errors a person expects, then the account.
-        first
-            .find(Locator::LinkText("Create an account"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        navigate_by_clicking(first, Locator::LinkText("Create an account")).await;
         assert_eq!(heading(first).await, "Create an account");
         screenshots.take(first, "sign-up").await;
         submit_sign_up(first, "Ada@Example.com", "short").await;
@@ -362,25 +356,13 @@ impl Screenshots {
 async fn submit_sign_up(browser: &Client, email: &str, password: &str) {
     fill(browser, "email", email).await;
     fill(browser, "password", password).await;
-    browser
-        .find(Locator::Css("form[action='/sign-up'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    navigate_by_clicking(browser, Locator::Css("form[action='/sign-up'] button")).await;
 }
 
 async fn submit_sign_in(browser: &Client, email: &str, password: &str) {
     fill(browser, "email", email).await;
     fill(browser, "password", password).await;
-    browser
-        .find(Locator::Css("form[action='/sign-in'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    navigate_by_clicking(browser, Locator::Css("form[action='/sign-in'] button")).await;
 }
 
 async fn fill(browser: &Client, id: &str, text: &str) {
@@ -393,13 +375,39 @@ async fn fill(browser: &Client, id: &str, text: &str) {
 }
 
 async fn click(browser: &Client, id: &str) {
-    browser
-        .find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|_| panic!("no #{id}"))
-        .click()
-        .await
-        .unwrap();
+    navigate_by_clicking(browser, Locator::Id(id)).await;
+}
+
+/// Clicks what `target` finds and waits until the page it leads to has loaded: a click returns
+/// before the navigation it starts, and the old page's elements would be read in between.
+async fn navigate_by_clicking(browser: &Client, target: Locator<'_>) {
+    let old_page = browser.find(Locator::Css("html")).await.unwrap();
+    let element = match browser.find(target).await {
+        Ok(element) => element,
+        Err(_) => panic!(
+            "nothing to click on {}",
+            browser.current_url().await.unwrap()
+        ),
+    };
+    element.click().await.unwrap();
+    for _ in 0..400 {
+        match old_page.tag_name().await {
+            // Stale, or (while the new document replaces it) not found: gone either way.
+            Err(_) => break,
+            Ok(_) => tokio::time::sleep(Duration::from_millis(25)).await,
+        }
+    }
+    for _ in 0..400 {
+        let state = browser
+            .execute("return document.readyState", vec![])
+            .await
+            .unwrap();
+        if state == "complete" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the page after the click did not load within 10 s");
 }
 
 async fn text(browser: &Client, id: &str) -> String {
