@@ -10,8 +10,10 @@ use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use lucia_sea_orm_auth::{
-    DEFAULT_ACTIVE_PERIOD, DEFAULT_IDLE_PERIOD, Error as AuthError, Session, SessionState, UserRow,
+    DEFAULT_ACTIVE_PERIOD, DEFAULT_IDLE_PERIOD, Error as AuthError, Session as SessionRecord,
+    SessionState,
 };
+use lucia_sea_orm_axum::SignedIn;
 use serde::Deserialize;
 use time::OffsetDateTime;
 use time::macros::format_description;
@@ -19,9 +21,8 @@ use time::macros::format_description;
 use crate::credentials::{
     EMAIL_PROVIDER, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, password_problem,
 };
-use crate::session::AuthSession;
 use crate::sign_in::{throttled_response, too_many_attempts};
-use crate::{AppState, Error};
+use crate::{AppState, Error, Session};
 
 #[derive(Template)]
 #[template(path = "account.html")]
@@ -52,15 +53,13 @@ pub struct PasswordForm {
     new_password: String,
 }
 
-/// The account page, with a notice after a change; signed-out visitors go to sign in.
+/// The account page, with a notice after a change; signed-out visitors are sent to sign in
+/// (by the session layer's redirect).
 pub async fn show(
-    State(state): State<AppState>,
-    session: AuthSession,
+    me: SignedIn<()>,
+    session: Session,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Error> {
-    let Some((current, user)) = session.current() else {
-        return Ok(Redirect::to("/sign-in").into_response());
-    };
     let notice = match query.as_deref() {
         Some("others-signed-out") => Some("Your other devices are signed out."),
         Some("password-changed") => {
@@ -68,43 +67,41 @@ pub async fn show(
         }
         _ => None,
     };
-    let page = account_page(&state, &current, &user, notice).await?;
+    let page = account_page(&session, me.session(), notice).await?;
     Ok(Html(page.render()?).into_response())
 }
 
 /// Ends every session of the user but this one.
-pub async fn sign_out_others(
-    State(state): State<AppState>,
-    session: AuthSession,
-) -> Result<Response, Error> {
-    let Some((current, user)) = session.current() else {
-        return Ok(Redirect::to("/sign-in").into_response());
-    };
-    sign_out_other_sessions(&state, &current, &user.id).await?;
+pub async fn sign_out_others(me: SignedIn<()>, session: Session) -> Result<Response, Error> {
+    let current = me.session();
+    for other in session.auth().get_user_sessions(&current.user_id).await? {
+        if other.id != current.id {
+            session.auth().invalidate_session(&other.id).await?;
+        }
+    }
     Ok(Redirect::to("/account?others-signed-out").into_response())
 }
 
-/// Checks the current password, sets the new one, signs the other devices out and gives this
-/// one a new session.
+/// Checks the current password, sets the new one, signs every device out and this one back in
+/// with a new session.
 pub async fn change_password(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
-    session: AuthSession,
+    me: SignedIn<()>,
+    session: Session,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, Error> {
-    let Some((current, user)) = session.current() else {
-        return Ok(Redirect::to("/sign-in").into_response());
-    };
-    let email = email_of(&state, &user.id).await?;
-    let mut page = account_page(&state, &current, &user, None).await?;
+    let user_id = &me.session().user_id;
+    let mut page = account_page(&session, me.session(), None).await?;
+    let email = page.email.clone();
     // The current password is a password guess like any sign-in: a stolen session must not
     // become an unthrottled oracle for it.
     if let Err(throttled) = state.throttle.attempt(&email, client.ip()) {
         page.current_error = Some(too_many_attempts(throttled));
         return Ok(throttled_response(throttled, Html(page.render()?)));
     }
-    match state
-        .auth
+    match session
+        .auth()
         .use_key(EMAIL_PROVIDER, &email, Some(&form.current_password))
         .await
     {
@@ -118,30 +115,18 @@ pub async fn change_password(
     if page.current_error.is_some() || page.new_error.is_some() {
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
     }
-    state
-        .auth
+    session
+        .auth()
         .update_key_password(EMAIL_PROVIDER, &email, Some(&form.new_password))
         .await?;
-    state.auth.invalidate_all_user_sessions(&user.id).await?;
-    session.sign_in(&user.id).await?;
+    // Every session ends, this one too: this device carries on with a new session id.
+    session.sign_out_everywhere().await?;
+    session.sign_in(user_id).await?;
     Ok(Redirect::to("/account?password-changed").into_response())
 }
 
-async fn sign_out_other_sessions(
-    state: &AppState,
-    current: &Session,
-    user_id: &str,
-) -> Result<(), AuthError> {
-    for other in state.auth.get_user_sessions(user_id).await? {
-        if other.id != current.id {
-            state.auth.invalidate_session(&other.id).await?;
-        }
-    }
-    Ok(())
-}
-
-async fn email_of(state: &AppState, user_id: &str) -> Result<String, AuthError> {
-    let keys = state.auth.get_user_keys(user_id).await?;
+async fn email_of(session: &Session, user_id: &str) -> Result<String, AuthError> {
+    let keys = session.auth().get_user_keys(user_id).await?;
     Ok(keys
         .into_iter()
         .find(|key| key.provider_id == EMAIL_PROVIDER)
@@ -150,14 +135,13 @@ async fn email_of(state: &AppState, user_id: &str) -> Result<String, AuthError> 
 }
 
 async fn account_page(
-    state: &AppState,
-    current: &Session,
-    user: &UserRow<()>,
+    session: &Session,
+    current: &SessionRecord,
     notice: Option<&'static str>,
 ) -> Result<AccountPage, AuthError> {
-    let email = email_of(state, &user.id).await?;
+    let email = email_of(session, &current.user_id).await?;
     let now = now_millis();
-    let mut sessions = state.auth.get_user_sessions(&user.id).await?;
+    let mut sessions = session.auth().get_user_sessions(&current.user_id).await?;
     // This device first, then the most recently signed in.
     sessions.sort_by_key(|session| {
         (

@@ -6,8 +6,8 @@ use axum::response::{Html, IntoResponse, Response};
 
 use crate::message::MessagePage;
 
-/// An error a page cannot handle itself: the visitor gets a plain 500 page, the detail goes to
-/// `tracing` only (it may name tables or the database server).
+/// An error a page cannot handle itself: the visitor gets a plain error page, the detail goes
+/// to `tracing` only (it may name tables or the database server).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -19,9 +19,26 @@ pub enum Error {
     Template(#[from] askama::Error),
 }
 
+impl From<lucia_sea_orm_axum::AuthError> for Error {
+    fn from(err: lucia_sea_orm_axum::AuthError) -> Self {
+        Self::Auth(err.into_inner())
+    }
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        tracing::error!(error = %self, source = ?std::error::Error::source(&self), "request failed");
+        let mut detail = self.to_string();
+        let mut source = std::error::Error::source(&self);
+        while let Some(cause) = source {
+            detail = format!("{detail}: {cause}");
+            source = cause.source();
+        }
+        tracing::error!(error = %detail, "request failed");
+        // A database failure is likely to pass: 503 says "try again", 500 says "our bug".
+        let status = match self {
+            Self::Auth(lucia_sea_orm_auth::Error::Database(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
         let page = MessagePage {
             title: "Something went wrong",
             message: "The page could not be served. Please try again in a moment.".into(),
@@ -31,6 +48,6 @@ impl IntoResponse for Error {
         let body = page
             .render()
             .unwrap_or_else(|_| "Something went wrong.".into());
-        (StatusCode::INTERNAL_SERVER_ERROR, Html(body)).into_response()
+        (status, Html(body)).into_response()
     }
 }

@@ -3,11 +3,11 @@
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Redirect};
 
-use crate::session::AuthSession;
+use lucia_sea_orm_axum::SignedIn;
 
 /// Sends a signed-in visitor to their account, anyone else to sign in.
-pub async fn show(session: AuthSession) -> Redirect {
-    if session.current().is_some() {
+pub async fn show(me: Option<SignedIn<()>>) -> Redirect {
+    if me.is_some() {
         Redirect::to("/account")
     } else {
         Redirect::to("/sign-in")

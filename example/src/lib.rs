@@ -25,7 +25,6 @@ mod credentials;
 mod error;
 mod home;
 mod message;
-mod session;
 pub mod settings;
 mod sign_in;
 mod sign_out;
@@ -37,9 +36,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use lucia_sea_orm_adapter::SeaOrmAdapter;
-use lucia_sea_orm_auth::Auth;
+use lucia_sea_orm_auth::{AllowedOrigins, Auth, InvalidOrigin, SessionCookie};
+use lucia_sea_orm_axum::{AuthLayer, AuthSession};
 use lucia_sea_orm_migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
@@ -47,9 +47,12 @@ use tokio::net::TcpListener;
 pub use error::Error;
 pub use throttle::Throttle;
 
-/// The auth lifecycle the application runs on: no columns of its own on `user` (the email
-/// address is the key `email:<address>`).
-pub type AppAuth = Auth<SeaOrmAdapter<()>>;
+/// The storage the application runs on: no columns of its own on `user` (the email address is
+/// the key `email:<address>`).
+pub type AppAdapter = SeaOrmAdapter<()>;
+
+/// The handle through which pages sign visitors in and out, and reach [`Auth`].
+pub(crate) type Session = AuthSession<AppAdapter>;
 
 /// How often the expired sessions and idle throttle entries are swept.
 const SWEEP_PERIOD: Duration = Duration::from_secs(60 * 60);
@@ -104,63 +107,49 @@ pub enum StartError {
         "cookies without Secure are only for http://127.0.0.1, http://[::1] or http://localhost, not {0}"
     )]
     InsecureCookiesOffLoopback(String),
-    /// No origin was given, so every form post would be refused.
-    #[error("at least one origin is needed")]
-    NoOrigin,
+    /// An origin is not `scheme://host[:port]`, or none was given.
+    #[error(transparent)]
+    InvalidOrigin(#[from] InvalidOrigin),
 }
 
-/// What every page handler gets.
+/// What the pages share beyond the session layer.
 #[derive(Clone)]
 pub(crate) struct AppState {
-    pub(crate) auth: AppAuth,
     pub(crate) throttle: Arc<Throttle>,
-    pub(crate) origins: Arc<[String]>,
-    pub(crate) secure_cookies: bool,
 }
 
 /// Migrates `db` and returns the application's router, with a background task sweeping expired
 /// sessions and idle throttle entries every hour.
 pub async fn app(db: DatabaseConnection, options: Options) -> Result<Router, StartError> {
-    if options.origins.is_empty() {
-        return Err(StartError::NoOrigin);
-    }
+    let origins = AllowedOrigins::new(&options.origins)?;
     if !options.secure_cookies {
-        if let Some(origin) = options
-            .origins
-            .iter()
-            .find(|origin| !settings::is_loopback_http(origin))
-        {
-            return Err(StartError::InsecureCookiesOffLoopback(origin.clone()));
+        if let Some(origin) = origins.origins().find(|origin| !settings::is_loopback_http(origin)) {
+            return Err(StartError::InsecureCookiesOffLoopback(origin.to_owned()));
         }
     }
     Migrator::up(&db, None).await?;
-    let auth = Auth::builder(SeaOrmAdapter::<()>::new(db)).build();
+    let auth = Auth::builder(AppAdapter::new(db)).build();
     let state = AppState {
-        auth,
         throttle: Arc::new(options.throttle),
-        origins: options.origins.into(),
-        secure_cookies: options.secure_cookies,
     };
-    spawn_sweeper(state.clone());
+    spawn_sweeper(&auth, &state.throttle);
+    let cookie = SessionCookie::builder()
+        .secure(options.secure_cookies)
+        .build();
+    let sessions = AuthLayer::new(auth, origins)
+        .session_cookie(cookie)
+        .sign_in_redirect("/sign-in");
     Ok(Router::new()
         .route("/", get(home::show))
         .route("/style.css", get(home::style))
         .route("/sign-up", get(sign_up::show).post(sign_up::submit))
         .route("/sign-in", get(sign_in::show).post(sign_in::submit))
-        .route("/sign-out", axum::routing::post(sign_out::submit))
+        .route("/sign-out", post(sign_out::submit))
         .route("/account", get(account::show))
-        .route(
-            "/account/sign-out-others",
-            axum::routing::post(account::sign_out_others),
-        )
-        .route(
-            "/account/password",
-            axum::routing::post(account::change_password),
-        )
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            session::layer,
-        ))
+        .route("/account/sign-out-others", post(account::sign_out_others))
+        .route("/account/password", post(account::change_password))
+        .layer(sessions)
+        .layer(axum::middleware::map_response(message::explain_refusal))
         .with_state(state))
 }
 
@@ -174,10 +163,10 @@ pub async fn serve(listener: TcpListener, router: Router) -> std::io::Result<()>
     .await
 }
 
-fn spawn_sweeper(state: AppState) {
-    let auth = state.auth.clone();
-    let throttle = Arc::downgrade(&state.throttle);
-    drop(state);
+fn spawn_sweeper(auth: &Auth<AppAdapter>, throttle: &Arc<Throttle>) {
+    let auth = auth.clone();
+    // Weak, so that the task ends with the last router instead of keeping the pool open.
+    let throttle = Arc::downgrade(throttle);
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(SWEEP_PERIOD);
         loop {

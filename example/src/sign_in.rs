@@ -10,12 +10,12 @@ use axum::http::StatusCode;
 use axum::http::header::RETRY_AFTER;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use lucia_sea_orm_auth::Error as AuthError;
+use lucia_sea_orm_axum::SignedIn;
 use serde::Deserialize;
 
 use crate::credentials::{EMAIL_PROVIDER, normalise_email};
-use crate::session::AuthSession;
 use crate::throttle::Throttled;
-use crate::{AppState, Error};
+use crate::{AppState, Error, Session};
 
 /// The one message for an unknown email and a wrong password: telling them apart would tell
 /// anyone which addresses have accounts.
@@ -37,8 +37,11 @@ pub struct SignInForm {
 }
 
 /// The form; a signed-in visitor goes to their account instead.
-pub async fn show(session: AuthSession, RawQuery(query): RawQuery) -> Result<Response, Error> {
-    if session.current().is_some() {
+pub async fn show(
+    me: Option<SignedIn<()>>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Error> {
+    if me.is_some() {
         return Ok(Redirect::to("/account").into_response());
     }
     let notice = query
@@ -56,7 +59,7 @@ pub async fn show(session: AuthSession, RawQuery(query): RawQuery) -> Result<Res
 pub async fn submit(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
-    session: AuthSession,
+    session: Session,
     Form(form): Form<SignInForm>,
 ) -> Result<Response, Error> {
     let email = normalise_email(&form.email);
@@ -69,8 +72,8 @@ pub async fn submit(
         page.error = Some(too_many_attempts(throttled));
         return Ok(throttled_response(throttled, Html(page.render()?)));
     }
-    match state
-        .auth
+    match session
+        .auth()
         .use_key(EMAIL_PROVIDER, &email, Some(&form.password))
         .await
     {

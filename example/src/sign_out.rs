@@ -2,11 +2,10 @@
 
 use axum::response::Redirect;
 
-use crate::Error;
-use crate::session::AuthSession;
+use crate::{Error, Session};
 
 /// Deletes the session and clears the cookie.
-pub async fn submit(session: AuthSession) -> Result<Redirect, Error> {
+pub async fn submit(session: Session) -> Result<Redirect, Error> {
     session.sign_out().await?;
     Ok(Redirect::to("/sign-in?signed-out"))
 }

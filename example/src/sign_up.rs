@@ -2,18 +2,17 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use lucia_sea_orm_auth::{Error as AuthError, NewKey};
+use lucia_sea_orm_axum::SignedIn;
 use serde::Deserialize;
 
 use crate::credentials::{
     EMAIL_PROVIDER, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, email_problem, normalise_email,
     password_problem,
 };
-use crate::session::AuthSession;
-use crate::{AppState, Error};
+use crate::{Error, Session};
 
 #[derive(Template)]
 #[template(path = "sign_up.html")]
@@ -45,8 +44,8 @@ pub struct SignUpForm {
 }
 
 /// The empty form; a signed-in visitor goes to their account instead.
-pub async fn show(session: AuthSession) -> Result<Response, Error> {
-    if session.current().is_some() {
+pub async fn show(me: Option<SignedIn<()>>) -> Result<Response, Error> {
+    if me.is_some() {
         return Ok(Redirect::to("/account").into_response());
     }
     Ok(Html(SignUpPage::new(String::new()).render()?).into_response())
@@ -54,8 +53,7 @@ pub async fn show(session: AuthSession) -> Result<Response, Error> {
 
 /// Creates the account and signs it in, or shows the form again with what to fix.
 pub async fn submit(
-    State(state): State<AppState>,
-    session: AuthSession,
+    session: Session,
     Form(form): Form<SignUpForm>,
 ) -> Result<Response, Error> {
     let email = normalise_email(&form.email);
@@ -64,7 +62,7 @@ pub async fn submit(
     page.password_error = password_problem(&form.password);
     if page.email_error.is_none() && page.password_error.is_none() {
         let key = NewKey::with_password(EMAIL_PROVIDER, &email, &form.password);
-        match state.auth.create_user((), Some(key)).await {
+        match session.auth().create_user((), Some(key)).await {
             Ok(user) => {
                 session.sign_in(&user.id).await?;
                 return Ok(Redirect::to("/account").into_response());
