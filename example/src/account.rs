@@ -178,7 +178,7 @@ fn millis(duration: std::time::Duration) -> i64 {
 fn now_millis() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| millis(since))
+        .map_or(0, millis)
 }
 
 /// `at` (milliseconds since the epoch) as a UTC date and how far from `now` it is, such as

@@ -122,10 +122,11 @@ pub(crate) struct AppState {
 /// sessions and idle throttle entries every hour.
 pub async fn app(db: DatabaseConnection, options: Options) -> Result<Router, StartError> {
     let origins = AllowedOrigins::new(&options.origins)?;
-    if !options.secure_cookies {
-        if let Some(origin) = origins.origins().find(|origin| !settings::is_loopback_http(origin)) {
-            return Err(StartError::InsecureCookiesOffLoopback(origin.to_owned()));
-        }
+    let off_loopback = origins
+        .origins()
+        .find(|origin| !settings::is_loopback_http(origin));
+    if let (false, Some(origin)) = (options.secure_cookies, off_loopback) {
+        return Err(StartError::InsecureCookiesOffLoopback(origin.to_owned()));
     }
     Migrator::up(&db, None).await?;
     let auth = Auth::builder(AppAdapter::new(db)).build();

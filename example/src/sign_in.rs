@@ -37,10 +37,7 @@ pub struct SignInForm {
 }
 
 /// The form; a signed-in visitor goes to their account instead.
-pub async fn show(
-    me: Option<SignedIn<()>>,
-    RawQuery(query): RawQuery,
-) -> Result<Response, Error> {
+pub async fn show(me: Option<SignedIn<()>>, RawQuery(query): RawQuery) -> Result<Response, Error> {
     if me.is_some() {
         return Ok(Redirect::to("/account").into_response());
     }

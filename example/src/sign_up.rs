@@ -52,10 +52,7 @@ pub async fn show(me: Option<SignedIn<()>>) -> Result<Response, Error> {
 }
 
 /// Creates the account and signs it in, or shows the form again with what to fix.
-pub async fn submit(
-    session: Session,
-    Form(form): Form<SignUpForm>,
-) -> Result<Response, Error> {
+pub async fn submit(session: Session, Form(form): Form<SignUpForm>) -> Result<Response, Error> {
     let email = normalise_email(&form.email);
     let mut page = SignUpPage::new(email.clone());
     page.email_error = email_problem(&email).map(str::to_owned);
