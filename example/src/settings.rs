@@ -19,8 +19,8 @@ pub struct Settings {
     #[arg(long, env = "PORT", default_value_t = 3000)]
     pub port: u16,
 
-    /// The database: `postgres://…`, `mysql://…` or `sqlite://…`. Unset, an SQLite file in the
-    /// OS temporary directory (see `default_database_url`), created and migrated at start.
+    /// The database: `postgres://…`, `mysql://…` or `sqlite://…`. Unset, the SQLite file
+    /// `lucia-sea-orm-example.sqlite` in the OS temporary directory. Migrated at start.
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
 
@@ -33,7 +33,7 @@ pub struct Settings {
 
     /// Send the session cookie without `Secure`, for plain-HTTP development on this machine.
     /// Only allowed when every origin is `http://127.0.0.1`, `http://[::1]` or `http://localhost`.
-    #[arg(long, env = "INSECURE_COOKIES")]
+    #[arg(long, env = "INSECURE_COOKIES", value_parser = clap::builder::BoolishValueParser::new())]
     pub insecure_cookies: bool,
 }
 
