@@ -6,6 +6,7 @@ use sea_orm::sea_query::{Alias, Expr};
 use sea_orm::{FromQueryResult, JsonValue, QueryResult, Value};
 
 use crate::error::database;
+use crate::lenient::Lenient;
 use serde::Serialize;
 use serde::de::{DeserializeOwned, Error as _};
 use serde_json::Map;
@@ -33,27 +34,35 @@ pub(crate) fn to_columns<P: Serialize>(attributes: &P) -> Result<Vec<(Alias, Exp
                     "user attributes cannot have a field named `id`: it is the user id column",
                 )));
             }
-            Ok((Alias::new(column), to_expr(value)))
+            Ok((Alias::new(&column), to_expr(&column, value)?))
         })
         .collect()
 }
 
-fn to_expr(value: JsonValue) -> Expr {
-    match value {
+fn to_expr(column: &str, value: JsonValue) -> Result<Expr> {
+    Ok(match value {
         // A bare NULL, not a typed parameter: PostgreSQL rejects a NULL `text` for, say, an
         // `integer` column.
         JsonValue::Null => Expr::null(),
         JsonValue::Bool(b) => Expr::val(b),
         JsonValue::Number(n) => match (n.as_i64(), n.as_u64()) {
             (Some(i), _) => Expr::val(i),
-            (None, Some(u)) => Expr::val(u),
+            // PostgreSQL and SQLite have no unsigned 64-bit integers (their drivers panic on
+            // binding one), so such a value is refused everywhere, like other values that not
+            // every database can store.
+            (None, Some(u)) => {
+                return Err(Error::Attributes(serde_json::Error::custom(format!(
+                    "user.{column}: {u} is above the largest integer every database stores ({})",
+                    i64::MAX
+                ))));
+            }
             _ => Expr::val(n.as_f64()),
         },
         JsonValue::String(s) => Expr::val(s),
         nested @ (JsonValue::Array(_) | JsonValue::Object(_)) => {
             Expr::val(Value::Json(Some(Box::new(nested))))
         }
-    }
+    })
 }
 
 /// A user from a row's columns, as SeaORM's [`JsonValue`] view of them; `id` is the user id and
@@ -111,7 +120,7 @@ fn from_columns<A: DeserializeOwned>(columns: Map<String, JsonValue>) -> Result<
     {
         return Ok(attributes);
     }
-    serde_json::from_value(JsonValue::Object(columns)).or_else(|map_err| {
+    A::deserialize(Lenient(JsonValue::Object(columns))).or_else(|map_err| {
         // `()` (an application that reads none of the columns) deserializes from nothing, not
         // from a map; for any other type the map's error is the one that explains.
         serde_json::from_value(JsonValue::Null).map_err(|_| Error::Attributes(map_err))

@@ -71,8 +71,22 @@ pub trait Adapter: Send + Sync {
     /// Stores a session.
     ///
     /// Errors: [`InvalidUserId`](crate::Error::InvalidUserId),
-    /// [`DuplicateSessionId`](crate::Error::DuplicateSessionId).
+    /// [`DuplicateSessionId`](crate::Error::DuplicateSessionId),
+    /// [`InvalidValue`](crate::Error::InvalidValue) (a negative expiry time, or `idle_expires`
+    /// before `active_expires`).
     fn set_session(&self, session: &SessionRow) -> impl Future<Output = Result<()>> + Send;
+
+    /// Sets both expiry times of the session to `expires` if it is idle at `now`
+    /// (`active_expires < now <= idle_expires`) and returns whether it was, atomically: of
+    /// several concurrent calls for one session exactly one returns `true`.
+    ///
+    /// Errors: [`InvalidValue`](crate::Error::InvalidValue) for a negative `expires`.
+    fn expire_idle_session(
+        &self,
+        session_id: &str,
+        now: i64,
+        expires: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
 
     /// Deletes these sessions and returns how many existed; an empty list is a no-op.
     fn delete_sessions(&self, session_ids: &[&str]) -> impl Future<Output = Result<u64>> + Send;
@@ -119,6 +133,16 @@ pub trait Adapter: Send + Sync {
         key_id: &str,
         hashed_password: Option<&str>,
     ) -> impl Future<Output = Result<KeyRow>> + Send;
+
+    /// Replaces the key's password hash by `new` only if it is still `current`, and returns
+    /// whether it did, atomically: a hash upgraded at sign-in must never overwrite a password
+    /// set in the meantime.
+    fn replace_key_password(
+        &self,
+        key_id: &str,
+        current: &str,
+        new: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
 
     /// Deletes the key unless it is a primary key; no-op if there is none.
     fn delete_non_primary_key(&self, key_id: &str) -> impl Future<Output = Result<()>> + Send;

@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::clock::{Clock, SystemClock};
 use crate::id::{IdGenerator, RandomSessionId, RandomUuid};
-use crate::key::{Key, NewKey, key_id};
+use crate::key::{Key, NewKey, key_id, stored_hash};
 use crate::password::{PasswordHasher, Verified};
 use crate::session::{Session, SessionState, millis};
 use crate::{Adapter, Error, KeyRow, Result, SessionRow, UserRow};
@@ -19,6 +19,8 @@ use crate::{Adapter, Error, KeyRow, Result, SessionRow, UserRow};
 pub const DEFAULT_ACTIVE_PERIOD: Duration = Duration::from_secs(24 * 60 * 60);
 /// The default idle period of a session, after its active period: 14 days.
 pub const DEFAULT_IDLE_PERIOD: Duration = Duration::from_secs(14 * 24 * 60 * 60);
+/// The default time a renewed session's old id stays valid: 30 seconds.
+pub const DEFAULT_RENEWAL_GRACE_PERIOD: Duration = Duration::from_secs(30);
 
 /// Users, keys and sessions, Lucia's way, stored by an [`Adapter`].
 ///
@@ -32,6 +34,7 @@ struct Inner<D> {
     adapter: D,
     active_period: i64,
     idle_period: i64,
+    renewal_grace_period: i64,
     session_id_generator: Box<dyn IdGenerator>,
     user_id_generator: Box<dyn IdGenerator>,
     hasher: PasswordHasher,
@@ -53,6 +56,7 @@ pub struct AuthBuilder<D> {
     adapter: D,
     active_period: Duration,
     idle_period: Duration,
+    renewal_grace_period: Duration,
     session_id_generator: Box<dyn IdGenerator>,
     user_id_generator: Box<dyn IdGenerator>,
     hasher: PasswordHasher,
@@ -71,6 +75,17 @@ impl<D: Adapter> AuthBuilder<D> {
     /// [`DEFAULT_IDLE_PERIOD`] unless set.
     pub fn idle_period(mut self, period: Duration) -> Self {
         self.idle_period = period;
+        self
+    }
+
+    /// How long the old id of a session renewed by validation stays valid, as an active session
+    /// that is not renewed again: [`DEFAULT_RENEWAL_GRACE_PERIOD`] unless set.
+    ///
+    /// A browser loads a page and its resources in parallel, all with the same cookie: when
+    /// that session is idle, one request renews it and the others, still carrying the old id,
+    /// are served within this period instead of being signed out. Zero ends the old id at once.
+    pub fn renewal_grace_period(mut self, period: Duration) -> Self {
+        self.renewal_grace_period = period;
         self
     }
 
@@ -121,6 +136,7 @@ impl<D: Adapter> AuthBuilder<D> {
                 adapter: self.adapter,
                 active_period: millis(self.active_period),
                 idle_period: millis(self.idle_period),
+                renewal_grace_period: millis(self.renewal_grace_period),
                 session_id_generator: self.session_id_generator,
                 user_id_generator: self.user_id_generator,
                 hasher: self.hasher,
@@ -138,6 +154,7 @@ impl<D: Adapter> Auth<D> {
             adapter,
             active_period: DEFAULT_ACTIVE_PERIOD,
             idle_period: DEFAULT_IDLE_PERIOD,
+            renewal_grace_period: DEFAULT_RENEWAL_GRACE_PERIOD,
             session_id_generator: Box::new(RandomSessionId),
             user_id_generator: Box::new(RandomUuid),
             hasher: PasswordHasher::default(),
@@ -286,40 +303,66 @@ impl<D: Adapter> Auth<D> {
             }
             return Err(Error::InvalidKeyId);
         };
-        match (row.hashed_password.as_deref(), password) {
+        let key = Key::from_row(&row);
+        match (stored_hash(&row), password) {
             (None, None) => {}
             (Some(_), None) => return Err(Error::InvalidPassword),
             (None, Some(password)) => {
                 hasher.verify_dummy(password).await?;
                 return Err(Error::InvalidPassword);
             }
-            (Some(hash), Some(password)) => match hasher.verify(password, hash).await? {
-                Verified::Mismatch => return Err(Error::InvalidPassword),
-                Verified::Match { rehash } => {
+            (Some(hash), Some(password)) => match hasher.verify(password, hash).await {
+                Ok(Verified::Mismatch) => return Err(Error::InvalidPassword),
+                Ok(Verified::Match { rehash }) => {
                     if rehash {
-                        self.rehash(&row, password).await;
+                        self.rehash(&key, &row.id, hash, password).await;
                     }
                 }
+                // Like Lucia, a hash that cannot be verified is a wrong password to the user; the
+                // operator learns of it from the log and the user resets the password.
+                Err(Error::MalformedHash(reason)) => {
+                    tracing::warn!(
+                        provider_id = %key.provider_id,
+                        user_id = %key.user_id,
+                        %reason,
+                        "stored password hash is malformed: sign-in refused until the password is reset"
+                    );
+                    hasher.verify_dummy(password).await?;
+                    return Err(Error::InvalidPassword);
+                }
+                Err(err) => return Err(err),
             },
         }
-        Ok(Key::from_row(&row))
+        Ok(key)
     }
 
-    /// Replaces a hash that verified but is outdated. The sign-in has already succeeded, so a
+    /// Replaces `current`, a hash that verified but is outdated, by a new hash of `password`,
+    /// unless the password was changed in the meantime. The sign-in has already succeeded, so a
     /// failure here is logged, not returned: the old hash still works next time.
-    async fn rehash(&self, row: &KeyRow, password: &str) {
+    async fn rehash(&self, key: &Key, key_id: &str, current: &str, password: &str) {
         let rehashed = match self.inner.hasher.hash(password).await {
-            Ok(hash) => {
+            Ok(Some(new)) => {
                 self.inner
                     .adapter
-                    .update_key_password(&row.id, hash.as_deref())
+                    .replace_key_password(key_id, current, &new)
                     .await
             }
+            Ok(None) => Ok(false),
             Err(err) => Err(err),
         };
-        if let Err(err) = rehashed {
-            let provider_id = Key::from_row(row).provider_id;
-            tracing::warn!(%provider_id, user_id = %row.user_id, error = %err, "password rehash failed");
+        match rehashed {
+            Ok(true) => {}
+            Ok(false) => tracing::debug!(
+                provider_id = %key.provider_id,
+                user_id = %key.user_id,
+                "password changed during sign-in: outdated hash left to the new password"
+            ),
+            Err(err) => tracing::warn!(
+                provider_id = %key.provider_id,
+                user_id = %key.user_id,
+                error = %err,
+                "password rehash failed"
+            ),
         }
     }
 
@@ -395,7 +438,11 @@ impl<D: Adapter> Auth<D> {
     }
 
     /// The live session with this id; an idle one is replaced by a fresh session (check
-    /// [`Session::fresh`] and send the new id) and invalidated.
+    /// [`Session::fresh`] and send the new id), and the old id stays valid for the renewal
+    /// grace period only (see [`AuthBuilder::renewal_grace_period`]).
+    ///
+    /// Of several concurrent validations of one idle session exactly one renews it; the others
+    /// get the old session, active for the rest of the grace period and not fresh.
     ///
     /// Errors: [`Error::InvalidSessionId`].
     pub async fn validate_session(&self, session_id: &str) -> Result<Session> {
@@ -516,11 +563,30 @@ impl<D: Adapter> Auth<D> {
         }
     }
 
+    /// Renews an idle session: its expiry is cut to the grace period and a new session is made.
+    /// Only the call whose cut took effect makes one, so concurrent validations cannot fork the
+    /// session, and a session deleted by a sign-out is not brought back; the other calls are
+    /// served with the old session, now active until the grace period ends.
     async fn renew_if_idle(&self, session: Session) -> Result<Session> {
-        match session.state {
-            SessionState::Idle => self.renew(&session).await,
-            _ => Ok(session),
+        if session.state != SessionState::Idle {
+            return Ok(session);
         }
+        let now = self.now();
+        let grace_ends = now
+            .saturating_add(self.inner.renewal_grace_period)
+            .min(session.idle_expires);
+        let stored_id = self.stored_session_id(&session.id);
+        if self
+            .inner
+            .adapter
+            .expire_idle_session(&stored_id, now, grace_ends)
+            .await?
+        {
+            return self.create_session(&session.user_id).await;
+        }
+        let row = self.inner.adapter.get_session(&stored_id).await?;
+        self.live(row.ok_or(Error::InvalidSessionId)?, &session.id)
+            .await
     }
 
     /// Replaces `session` by a new one. The old one is deleted first, and only the call that

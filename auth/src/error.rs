@@ -41,9 +41,15 @@ pub enum Error {
     /// A provider id contains `:`, which separates it from the provider user id in a key id.
     #[error("a provider id cannot contain ':'")]
     InvalidProviderId,
-    /// The password hasher failed (bad parameters, a malformed stored hash, a lost worker thread).
+    /// The password hasher failed (bad parameters, a lost worker thread, no Tokio runtime).
     #[error("password hashing failed: {0}")]
     Hashing(String),
+    /// A stored password hash is in no format this library reads, or is damaged (the message
+    /// says why and never quotes the hash). [`Auth::use_key`](crate::Auth::use_key) answers
+    /// [`Error::InvalidPassword`] for such a key and logs this; the user has to reset the
+    /// password.
+    #[error("the stored password hash is malformed: {0}")]
+    MalformedHash(String),
     /// The operating system's random source failed.
     #[error("random source: {0}")]
     Random(String),
@@ -68,8 +74,9 @@ pub enum Error {
     /// not deserialize into the attribute type.
     #[error("user attributes: {0}")]
     Attributes(#[source] serde_json::Error),
-    /// Any other failure of the storage, unchanged.
-    #[error("database error")]
+    /// Any other failure of the storage, unchanged. `Display` includes the source's message,
+    /// so that a log line says what went wrong.
+    #[error("database error: {0}")]
     Database(#[source] Box<dyn StdError + Send + Sync>),
 }
 
@@ -96,7 +103,23 @@ pub enum ValueProblem {
     /// A negative time, which MySQL's unsigned expiry columns cannot hold; refused everywhere.
     #[error("cannot be negative")]
     Negative,
+    /// A session's `idle_expires` before its `active_expires`: it would be dead while active.
+    #[error("cannot be before session.active_expires")]
+    BeforeActiveExpires,
 }
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn a_database_error_displays_its_cause() {
+        let cause =
+            std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+        let error = Error::Database(Box::new(cause));
+        assert_eq!(error.to_string(), "database error: connection refused");
+    }
+}

@@ -48,7 +48,9 @@ mod session;
 
 pub use ::cookie::SameSite;
 pub use adapter::Adapter;
-pub use auth::{Auth, AuthBuilder, DEFAULT_ACTIVE_PERIOD, DEFAULT_IDLE_PERIOD};
+pub use auth::{
+    Auth, AuthBuilder, DEFAULT_ACTIVE_PERIOD, DEFAULT_IDLE_PERIOD, DEFAULT_RENEWAL_GRACE_PERIOD,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use cookie::{
     CookieSessionId, DEFAULT_SESSION_COOKIE_NAME, MAX_SESSION_ID_BYTES, SessionCookie,

@@ -845,3 +845,17 @@ mod mysql_outage {
         .await;
     }
 }
+
+/// The README's "Using it with axum" shows the example router as it is, so that what a reader
+/// copies is what CI builds.
+#[test]
+fn the_readme_shows_the_example_router_as_ci_builds_it() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let example = std::fs::read_to_string(root.join("axum/examples/router.rs")).unwrap();
+    let code = &example[example.find("use axum::").unwrap()..];
+    assert!(
+        readme.contains(code.trim_end()),
+        "README.md's axum example differs from axum/examples/router.rs"
+    );
+}
