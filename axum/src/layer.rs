@@ -199,10 +199,7 @@ async fn validate<D: Adapter>(
     };
     match settings.auth.validate_session_user(id).await {
         Ok((session, user)) => {
-            let mut mutable = Mutable {
-                user_id: Some(session.user_id.clone()),
-                ..Mutable::default()
-            };
+            let mut mutable = Mutable::default();
             if session.fresh {
                 // Renewed: the cookie's id lives on for a moment, the new one is the session.
                 mutable.session_ids.push(id.to_owned());
@@ -213,7 +210,6 @@ async fn validate<D: Adapter>(
                     }
                 }
             }
-            mutable.session_ids.push(session.id.clone());
             (Outcome::SignedIn(SignedIn::new(session, user)), mutable)
         }
         // Unknown, dead, or not even storable here: signed out, and the cookie goes.

@@ -11,6 +11,7 @@ use lucia_sea_orm_auth::{Adapter, Auth, Error, Session};
 use crate::error::{AuthError, Chain};
 use crate::rejection::AuthRejection;
 use crate::settings::Settings;
+use crate::signed_in::{Current, Outcome};
 
 /// Signs the visitor in or out; the layer writes the cookie when the handler returns.
 ///
@@ -80,11 +81,15 @@ pub(crate) struct RequestState<D> {
 /// What sign-in and sign-out change during the request.
 #[derive(Default)]
 pub(crate) struct Mutable {
-    /// Ids of sessions the request holds, which sign-in and sign-out end: the validated session
-    /// and, when it differs, the cookie's id (renewed, or not validated as the database failed).
+    /// Ids of sessions the request holds, which sign-in and sign-out end: the cookie's id when
+    /// it is not the validated session's (renewed, or not validated as the database failed),
+    /// and, once an [`AuthSession`] is extracted, the validated session.
     pub(crate) session_ids: Vec<String>,
-    /// The user signed in, if known.
+    /// The user signed in, if known (once an [`AuthSession`] is extracted).
     pub(crate) user_id: Option<String>,
+    /// Whether the validated session was copied in: done by the first [`AuthSession`]
+    /// extracted, so that requests whose handler never signs in or out copy nothing.
+    pub(crate) validated_copied: bool,
     /// The `Set-Cookie` the response gets.
     pub(crate) cookie: Option<CookieChange>,
 }
@@ -125,16 +130,25 @@ impl<D: Adapter> AuthSession<D> {
             self.state.lock().session_ids = previous;
             return Err(err);
         }
-        let session = auth.create_session(user_id).await?;
-        let cookie = self
-            .state
-            .settings
-            .cookie
-            .set_cookie_for_session(&session)
-            .map_err(|err| {
+        let session = match auth.create_session(user_id).await {
+            Ok(session) => session,
+            Err(err) => {
+                if !previous.is_empty() {
+                    // The sessions the cookie named are gone: say so to the browser.
+                    self.state.lock().cookie = Some(CookieChange::Clear);
+                }
+                return Err(err.into());
+            }
+        };
+        let cookie = match self.state.settings.cookie.set_cookie_for_session(&session) {
+            Ok(cookie) => cookie,
+            Err(err) => {
+                // Only a custom id generator can make such ids; a session nobody can use goes.
                 tracing::error!(error = %err, "the session id cannot be sent in a cookie");
-                AuthError::from(Error::InvalidSessionId)
-            })?;
+                let _ = auth.invalidate_session(&session.id).await;
+                return Err(AuthError::from(Error::InvalidSessionId));
+            }
+        };
         let mut state = self.state.lock();
         state.session_ids = vec![session.id.clone()];
         state.user_id = Some(session.user_id.clone());
@@ -184,20 +198,34 @@ async fn end_sessions<D: Adapter>(auth: &Auth<D>, ids: &[String]) -> Result<(), 
     Ok(())
 }
 
-impl<S: Send + Sync, D: Send + Sync + 'static> FromRequestParts<S> for AuthSession<D> {
+impl<S: Send + Sync, D: Adapter + 'static> FromRequestParts<S> for AuthSession<D> {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        match parts.extensions.get::<Arc<RequestState<D>>>() {
-            Some(state) => Ok(Self {
-                state: Arc::clone(state),
-            }),
-            None => {
-                tracing::error!(
-                    "AuthSession extracted on a route without AuthLayer, or with another adapter type"
-                );
-                Err(AuthRejection::MissingLayer)
+        let Some(state) = parts.extensions.get::<Arc<RequestState<D>>>() else {
+            tracing::error!(
+                "AuthSession extracted on a route without AuthLayer, or with another adapter type"
+            );
+            return Err(AuthRejection::MissingLayer);
+        };
+        let mut mutable = state.lock();
+        if !mutable.validated_copied {
+            mutable.validated_copied = true;
+            let validated = parts
+                .extensions
+                .get::<Current<D::Attributes>>()
+                .and_then(|current| match &current.outcome {
+                    Outcome::SignedIn(signed_in) => Some(signed_in.session()),
+                    _ => None,
+                });
+            if let Some(session) = validated {
+                mutable.session_ids.push(session.id.clone());
+                mutable.user_id = Some(session.user_id.clone());
             }
         }
+        drop(mutable);
+        Ok(Self {
+            state: Arc::clone(state),
+        })
     }
 }

@@ -116,9 +116,7 @@ impl<A> Clone for Outcome<A> {
     }
 }
 
-fn current<'p, A: Send + Sync + 'static>(
-    parts: &'p Parts,
-) -> Result<&'p Current<A>, AuthRejection> {
+fn current<A: Send + Sync + 'static>(parts: &Parts) -> Result<&Current<A>, AuthRejection> {
     parts.extensions.get::<Current<A>>().ok_or_else(|| {
         tracing::error!(
             "SignedIn extracted on a route without AuthLayer, or with another attribute type"

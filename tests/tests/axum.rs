@@ -12,7 +12,7 @@ use axum::http::header::{ACCEPT, COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 use axum::http::{HeaderValue, Method, Request, StatusCode};
 use axum::routing::{get, post};
 use lucia_sea_orm_adapter::SeaOrmAdapter;
-use lucia_sea_orm_auth::{AllowedOrigins, Auth, ManualClock};
+use lucia_sea_orm_auth::{AllowedOrigins, Auth, Clock, ManualClock};
 use lucia_sea_orm_axum::{AuthError, AuthLayer, AuthSession, SignedIn};
 use lucia_sea_orm_tests::server::{Engine, PrivateServer};
 use lucia_sea_orm_tests::tables::{self, NOW, Profile, insert_user};
@@ -77,6 +77,10 @@ fn router(layer: AuthLayer<Adapter>, writes: Writes) -> Router {
                 "written"
             }),
         )
+        .route(
+            "/fail",
+            get(|_: SignedIn<Profile>| async { StatusCode::INTERNAL_SERVER_ERROR }),
+        )
         .route("/sign-in/{user_id}", post(sign_in))
         .route("/sign-out", post(sign_out))
         .route("/sign-out-everywhere", post(sign_out_everywhere))
@@ -87,7 +91,6 @@ struct App {
     router: Router,
     clock: ManualClock,
     writes: Writes,
-    db: DatabaseConnection,
 }
 
 fn app(db: &DatabaseConnection) -> App {
@@ -108,7 +111,6 @@ fn app_with(
         router: router(layer, writes.clone()),
         clock,
         writes,
-        db: db.clone(),
     }
 }
 
@@ -200,20 +202,10 @@ impl App {
     async fn sign_in(&self, user_id: &str, session_id: Option<&str>) -> String {
         let reply = self.post(&format!("/sign-in/{user_id}"), session_id).await;
         assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
-        let expires = expires_in_15_days(self.clock.now());
+        let expires = expires_in_15_days(self.clock.now_millis());
         let id = reply.new_session_id(&expires);
         assert_eq!(reply.body, id, "the cookie holds the session signed in");
         id
-    }
-}
-
-trait Now {
-    fn now(&self) -> i64;
-}
-
-impl Now for ManualClock {
-    fn now(&self) -> i64 {
-        lucia_sea_orm_auth::Clock::now_millis(self)
     }
 }
 
@@ -269,7 +261,7 @@ async fn an_idle_session_is_renewed_with_a_new_cookie_after_which_the_old_id_is_
 
     let reply = app.get("/me", Some(&old)).await;
     assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, "ada"));
-    let new = reply.new_session_id(&expires_in_15_days(app.clock.now()));
+    let new = reply.new_session_id(&expires_in_15_days(app.clock.now_millis()));
     assert_ne!(new, old);
 
     let reply = app.get("/me", Some(&new)).await;
@@ -282,6 +274,17 @@ async fn an_idle_session_is_renewed_with_a_new_cookie_after_which_the_old_id_is_
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{reply:?}");
     reply.assert_cleared();
     assert_eq!(tables::session_ids(&db).await, [new]);
+}
+
+async fn a_renewed_sessions_cookie_is_sent_even_when_the_handler_fails(db: DatabaseConnection) {
+    let app = app(&db);
+    let ada = insert_user(&db, "ada").await;
+    let old = app.sign_in(&ada.id, None).await;
+    app.clock.advance(Duration::from_millis(DAY as u64 + 1));
+    let reply = app.get("/fail", Some(&old)).await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let new = reply.new_session_id(&expires_in_15_days(app.clock.now_millis()));
+    assert_eq!(app.get("/me", Some(&new)).await.body, "ada");
 }
 
 async fn concurrent_requests_with_an_idle_cookie_are_all_served_and_one_sets_the_new_cookie(
@@ -305,7 +308,7 @@ async fn concurrent_requests_with_an_idle_cookie_are_all_served_and_one_sets_the
             "{reply:?}"
         );
         if !reply.set_cookies.is_empty() {
-            renewed.push(reply.new_session_id(&expires_in_15_days(app.clock.now())));
+            renewed.push(reply.new_session_id(&expires_in_15_days(app.clock.now_millis())));
         }
     }
     assert_eq!(
@@ -353,7 +356,7 @@ async fn signing_in_ends_the_session_the_request_came_with(db: DatabaseConnectio
     let planted = app.sign_in(&mallory.id, None).await;
     let id = app.sign_in(&ada.id, Some(&planted)).await;
     assert_ne!(id, planted);
-    assert_eq!(tables::session_ids(&db).await, [id.clone()]);
+    assert_eq!(tables::session_ids(&db).await, [id.as_str()]);
     let reply = app.get("/me", Some(&planted)).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{reply:?}");
     assert_eq!(app.get("/me", Some(&id)).await.body, "ada");
@@ -370,12 +373,65 @@ async fn sign_out_everywhere_deletes_every_session_of_the_user_only(db: Database
     let reply = app.post("/sign-out-everywhere", Some(&phone)).await;
     assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
     reply.assert_cleared();
-    assert_eq!(tables::session_ids(&db).await, [other.clone()]);
+    assert_eq!(tables::session_ids(&db).await, [other.as_str()]);
     assert_eq!(
         app.get("/me", Some(&laptop)).await.status,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(app.get("/me", Some(&other)).await.body, "grace");
+}
+
+async fn signing_in_on_a_request_that_renewed_ends_both_the_old_and_the_renewed_session(
+    db: DatabaseConnection,
+) {
+    let app = app(&db);
+    let ada = insert_user(&db, "ada").await;
+    let old = app.sign_in(&ada.id, None).await;
+    app.clock.advance(Duration::from_millis(DAY as u64 + 1));
+    // The layer renews the idle session, then the handler signs in: one cookie, the sign-in's.
+    let id = app.sign_in(&ada.id, Some(&old)).await;
+    assert_eq!(tables::session_ids(&db).await, [id.as_str()]);
+}
+
+async fn racing_sign_ins_with_one_planted_cookie_each_get_a_session_and_end_the_planted_one(
+    db: DatabaseConnection,
+) {
+    let app = Arc::new(app(&db));
+    let ada = insert_user(&db, "ada").await;
+    let mallory = insert_user(&db, "mallory").await;
+    let planted = app.sign_in(&mallory.id, None).await;
+    let requests = (0..32).map(|_| {
+        let (app, planted, ada) = (Arc::clone(&app), planted.clone(), ada.id.clone());
+        tokio::spawn(async move { app.sign_in(&ada, Some(&planted)).await })
+    });
+    let mut ids = futures_join(requests).await;
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 32, "32 distinct sessions");
+    let mut stored = tables::session_ids(&db).await;
+    stored.sort();
+    assert_eq!(
+        stored, ids,
+        "the planted session is gone, the 32 are stored"
+    );
+}
+
+async fn racing_sign_outs_of_one_session_all_clear_the_cookie_and_none_fails(
+    db: DatabaseConnection,
+) {
+    let app = Arc::new(app(&db));
+    let ada = insert_user(&db, "ada").await;
+    let id = app.sign_in(&ada.id, None).await;
+    let requests = (0..32).map(|_| {
+        let (app, id) = (Arc::clone(&app), id.clone());
+        tokio::spawn(async move { app.post("/sign-out", Some(&id)).await })
+    });
+    for reply in futures_join(requests).await {
+        // Each request validated the session, or found it already gone: signed out either way.
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        reply.assert_cleared();
+    }
+    assert!(tables::sessions(&db).await.is_empty());
 }
 
 // The cross-site check
@@ -490,8 +546,17 @@ async fn garbage_cookies_are_signed_out_and_never_a_500(db: DatabaseConnection) 
             true,
         ),
         (format!("auth_session={} ", &live[..39]).into_bytes(), true),
+        // Ids are compared byte for byte on every database (MariaDB's default collation would not).
         (
-            format!("auth_session='; DROP TABLE user_session; --").into_bytes(),
+            format!("auth_session={}", live.to_uppercase()).into_bytes(),
+            true,
+        ),
+        (
+            format!("auth_session={}", live.to_lowercase()).into_bytes(),
+            true,
+        ),
+        (
+            b"auth_session='; DROP TABLE user_session; --".to_vec(),
             true,
         ),
         (thousand.clone().into_bytes(), false),
@@ -526,7 +591,7 @@ async fn garbage_cookies_are_signed_out_and_never_a_500(db: DatabaseConnection) 
     }
     assert_eq!(
         tables::session_ids(&db).await,
-        [live.clone()],
+        [live.as_str()],
         "the live session is untouched"
     );
     assert_eq!(app.get("/me", Some(&live)).await.body, "ada");
@@ -550,30 +615,27 @@ async fn a_dead_sessions_cookie_is_signed_out_cleared_and_its_row_deleted(db: Da
 async fn the_required_extractor_redirects_pages_to_the_sign_in_path_and_answers_apis_401(
     db: DatabaseConnection,
 ) {
-    let app = app_with(&db, |layer| layer.sign_in_redirect("/sign-in"));
+    let redirecting = app_with(&db, |layer| layer.sign_in_redirect("/sign-in"));
     let mut page = request(Method::GET, "/me", None);
     page.headers_mut().insert(
         ACCEPT,
         HeaderValue::from_static("text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"),
     );
-    let reply = send(&app.router, page).await;
+    let reply = send(&redirecting.router, page).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{reply:?}");
     assert_eq!(reply.location.as_deref(), Some("/sign-in"));
 
-    let reply = app.get("/me", None).await;
+    let reply = redirecting.get("/me", None).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{reply:?}");
     // Without the setting, pages get 401 too.
     let mut page = request(Method::GET, "/me", None);
     page.headers_mut()
         .insert(ACCEPT, HeaderValue::from_static("text/html"));
+    let plain = app(&db);
     assert_eq!(
-        send(&app_plain(&app).router, page).await.status,
+        send(&plain.router, page).await.status,
         StatusCode::UNAUTHORIZED
     );
-}
-
-fn app_plain(app: &App) -> App {
-    self::app(&app.db)
 }
 
 // A real socket and a cookie-keeping client
@@ -655,9 +717,13 @@ on_every_database!(Schema::Migrated =>
     a_request_with_the_cookie_is_signed_in_and_its_response_sets_no_cookie,
     an_idle_session_is_renewed_with_a_new_cookie_after_which_the_old_id_is_refused,
     concurrent_requests_with_an_idle_cookie_are_all_served_and_one_sets_the_new_cookie,
+    a_renewed_sessions_cookie_is_sent_even_when_the_handler_fails,
     sign_out_clears_the_cookie_with_an_epoch_expiry_and_deletes_the_session,
     signing_in_ends_the_session_the_request_came_with,
     sign_out_everywhere_deletes_every_session_of_the_user_only,
+    signing_in_on_a_request_that_renewed_ends_both_the_old_and_the_renewed_session,
+    racing_sign_ins_with_one_planted_cookie_each_get_a_session_and_end_the_planted_one,
+    racing_sign_outs_of_one_session_all_clear_the_cookie_and_none_fails,
     a_post_from_a_foreign_origin_is_403_before_any_handler_and_writes_nothing,
     a_post_without_origin_is_403_even_with_sec_fetch_site_same_origin,
     a_get_from_anywhere_is_served,
@@ -777,6 +843,16 @@ async fn the_database_down_is_503_without_detail_then_the_same_client_is_signed_
     }
     // A page that does not need the visitor is still served.
     assert_eq!(body_of(&client, &origin, "/public").await.1, "public");
+    // Signing in fails the same way, and keeps the cookie.
+    let response = post_from(&client, &origin, &format!("/sign-in/{}", ada.id)).await;
+    let status = response.status().as_u16();
+    assert!(response.headers().get(SET_COOKIE).is_none());
+    let body = response.text().await.unwrap();
+    assert!(
+        status == 503 || status == 500,
+        "sign-in during the outage: {status} {body}"
+    );
+    assert!(!body.to_lowercase().contains("database"), "{body}");
 
     outage.end().await;
     let back = Instant::now();
