@@ -17,7 +17,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite::memory:".to_owned());
     let db = sea_orm::Database::connect(&url).await?;
     Migrator::up(&db, None).await?;
-    println!("1. Connected to {url} and ran the migration: tables user, session and key exist.");
+    println!(
+        "1. Connected to {} and ran the migration: tables user, session and key exist.",
+        redacted(&url)
+    );
 
     // A clock we can move, to show what happens to a session as time passes.
     let clock = ManualClock::new(SystemClock.now_millis());
@@ -73,15 +76,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     auth.invalidate_session(&renewed.id).await?;
-    let after = auth.validate_session(&renewed.id).await;
-    println!(
-        "7. Signed out: the session is deleted, and validating it again gives {:?}.",
-        after.err()
-    );
+    match auth.validate_session(&renewed.id).await {
+        Err(Error::InvalidSessionId) => println!(
+            "7. Signed out: the session is deleted, and validating it again fails with \
+             InvalidSessionId."
+        ),
+        other => return Err(format!("a signed-out session must be invalid, got {other:?}").into()),
+    }
 
     auth.delete_user(&user.id).await?;
     println!("8. Deleted the user with its keys and sessions. Done.");
     Ok(())
+}
+
+/// `url` with its password, if any, replaced: the output may end up in a terminal log or a
+/// bug report.
+fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => match parsed.set_password(Some("***")) {
+            Ok(()) => parsed.to_string(),
+            Err(()) => "the database (URL hidden)".to_owned(),
+        },
+        Ok(_) => url.to_owned(),
+        Err(_) => "the database (URL hidden)".to_owned(),
+    }
 }
 
 /// A session id is a bearer secret: show only enough to tell two apart.

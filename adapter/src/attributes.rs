@@ -29,7 +29,8 @@ pub(crate) fn to_columns<P: Serialize>(attributes: &P) -> Result<Vec<(Alias, Exp
     fields
         .into_iter()
         .map(|(column, value)| {
-            if column == ID {
+            // MySQL and SQLite column names are case-insensitive: `ID` is the id column too.
+            if column.eq_ignore_ascii_case(ID) {
                 return Err(Error::Attributes(serde_json::Error::custom(
                     "user attributes cannot have a field named `id`: it is the user id column",
                 )));

@@ -55,7 +55,15 @@ impl<'de> Deserializer<'de> for Lenient {
         variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        self.0.deserialize_enum(name, variants, visitor)
+        // A unit variant is stored as its name; one with data as a JSON object, which a JSON
+        // column held as text gives back as that text.
+        let value = match self.0 {
+            Value::String(text) if text.trim_start().starts_with('{') => {
+                Self(Value::String(text)).parsed_if_text().0
+            }
+            other => other,
+        };
+        value.deserialize_enum(name, variants, visitor)
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -213,6 +221,22 @@ mod tests {
                 tags: vec!["a".into(), "b".into()],
                 name: "[not json".into(),
             }
+        );
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    enum Role {
+        Admin,
+        Member { team: String },
+    }
+
+    #[test]
+    fn enums_read_from_their_name_or_from_json_text() {
+        let roles =
+            Vec::<Role>::deserialize(Lenient(json!(["Admin", r#"{"Member":{"team":"x"}}"#])));
+        assert_eq!(
+            roles.unwrap(),
+            [Role::Admin, Role::Member { team: "x".into() }]
         );
     }
 

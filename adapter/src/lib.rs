@@ -33,6 +33,26 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Attributes: your columns of `user`
+//!
+//! `A` is a serde type for the application's own columns of `user` (`()` when there are none).
+//! The rules, as in the README:
+//!
+//! - **Attributes.** Each field of `A` is the column of the same name: `set_user` inserts them,
+//!   `get_user` and `get_session_and_user` read every column of `user` back into `A`, and
+//!   `update_user_attributes(id, &patch)` updates the fields `patch` has (pass `A` itself, or any
+//!   serde type with some of its fields, such as `serde_json::json!({"username": "new"})`). A field
+//!   named `id` is refused. On PostgreSQL, text values go into text columns, numbers into numeric
+//!   ones, booleans into booleans, nested values into `json`/`jsonb`; a column of another type (a
+//!   timestamp, an enum) needs a serde representation its parameter type converts to implicitly.
+//!   Values read back as written on every database: a `bool` field reads MySQL/MariaDB's
+//!   `BOOLEAN` (`TINYINT(1)`, `0`/`1`) as a boolean, and a nested field reads MariaDB's `JSON` and
+//!   SQLite's JSON-in-`TEXT` columns back into the nested value. Integers above `i64::MAX` are
+//!   refused with `Attributes` (PostgreSQL and SQLite cannot store them).
+//!
+//! A unique violation on one of your columns (a taken username) is [`Error::Database`], not a
+//! duplicate id.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -46,13 +66,16 @@ mod statements;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use lucia_sea_orm_auth::{Adapter, Error, KeyRow, Result, SessionRow, UserRow};
+use lucia_sea_orm_auth::{Adapter, Error, KeyRow, Result, SessionRow, UserRow, ValueProblem};
 use lucia_sea_orm_entity::{key, session, user};
-use sea_orm::sea_query::{Asterisk, Expr, IntoIden, LockType, Query};
+use sea_orm::sea_query::{
+    Asterisk, DeleteStatement, Expr, InsertStatement, IntoIden, LockType, Query,
+};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseExecutor,
     DatabaseTransaction, DbErr, DeleteMany, EntityTrait, FromQueryResult, JsonValue, QueryFilter,
-    SqlErr, TransactionSession, TransactionTrait,
+    QueryTrait, SqlErr, SqliteTransactionMode, StatementBuilder, TransactionOptions,
+    TransactionSession, TransactionTrait,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -71,16 +94,17 @@ pub struct SeaOrmAdapter<A, C = DatabaseConnection> {
     connection: C,
     columns: Columns,
     reads: Arc<HotReads>,
-    /// Whether the adapter's transactions are its own, so that a deadlock victim can be run
-    /// again; inside a caller's transaction MySQL has already rolled back the caller's work too.
-    retries_deadlocks: bool,
+    /// Whether the adapter runs inside a caller's transaction: its writes are then savepoints,
+    /// and a deadlock victim is not run again (MySQL has already rolled back the caller's work
+    /// too).
+    in_caller_transaction: bool,
     attributes: PhantomData<fn() -> A>,
 }
 
 impl<A> SeaOrmAdapter<A> {
     /// An adapter over a connection pool, for the database it is connected to.
     pub fn new(connection: DatabaseConnection) -> Self {
-        Self::over(connection, true)
+        Self::over(connection, false)
     }
 }
 
@@ -89,18 +113,18 @@ impl<'c, A> SeaOrmAdapter<A, DatabaseExecutor<'c>> {
     /// with the caller's other work. Its own transactions (`set_user` with a key, the atomic
     /// updates) are savepoints in it.
     pub fn within(transaction: &'c DatabaseTransaction) -> Self {
-        Self::over(DatabaseExecutor::from(transaction), false)
+        Self::over(DatabaseExecutor::from(transaction), true)
     }
 }
 
 impl<A, C: ConnectionTrait> SeaOrmAdapter<A, C> {
-    fn over(connection: C, retries_deadlocks: bool) -> Self {
+    fn over(connection: C, in_caller_transaction: bool) -> Self {
         let backend = connection.get_database_backend();
         Self {
             connection,
             columns: Columns::new(backend),
             reads: Arc::new(HotReads::new(backend)),
-            retries_deadlocks,
+            in_caller_transaction,
             attributes: PhantomData,
         }
     }
@@ -111,13 +135,24 @@ impl<A, C: ConnectionTrait> SeaOrmAdapter<A, C> {
     }
 }
 
+/// Shows the backend and whether the adapter runs inside a caller's transaction, never the
+/// connection: a pool's `Debug` includes its connect options, password and all.
+impl<A, C: ConnectionTrait> std::fmt::Debug for SeaOrmAdapter<A, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeaOrmAdapter")
+            .field("backend", &self.connection.get_database_backend())
+            .field("within_transaction", &self.in_caller_transaction)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<A, C: Clone> Clone for SeaOrmAdapter<A, C> {
     fn clone(&self) -> Self {
         Self {
             connection: self.connection.clone(),
             columns: self.columns,
             reads: Arc::clone(&self.reads),
-            retries_deadlocks: self.retries_deadlocks,
+            in_caller_transaction: self.in_caller_transaction,
             attributes: PhantomData,
         }
     }
@@ -160,8 +195,8 @@ where
             .values(values)
             .map_err(|err| Error::Database(Box::new(err)))?;
 
-        retry_deadlocks(self.retries_deadlocks, || async {
-            let transaction = self.connection.begin().await.map_err(database)?;
+        retry_deadlocks(!self.in_caller_transaction, || async {
+            let transaction = self.begin().await?;
             if let Err(err) = transaction.execute(&insert).await {
                 // The insert's error is the one that explains; a failed rollback only means the
                 // connection is gone as well, and the transaction then ends with it.
@@ -169,7 +204,10 @@ where
                 return Err(self.user_insert_error(err, &user.id).await);
             }
             if let Some(key) = key {
-                insert_key(&transaction, key).await?;
+                transaction
+                    .execute(&key_insert(key))
+                    .await
+                    .map_err(|err| insert_error(err, Error::DuplicateKeyId))?;
             }
             transaction.commit().await.map_err(database)
         })
@@ -197,10 +235,10 @@ where
                 .to_owned()
         });
 
-        retry_deadlocks(self.retries_deadlocks, || async {
+        retry_deadlocks(!self.in_caller_transaction, || async {
             // MySQL has no UPDATE … RETURNING: the update and the read share a transaction so the
             // row returned is the row written.
-            let transaction = self.connection.begin().await.map_err(database)?;
+            let transaction = self.begin().await?;
             if let Some(update) = &update {
                 transaction.execute(update).await.map_err(database)?;
             }
@@ -226,8 +264,8 @@ where
             return Ok(());
         }
 
-        retry_deadlocks(self.retries_deadlocks, || async {
-            let transaction = self.connection.begin().await.map_err(database)?;
+        retry_deadlocks(!self.in_caller_transaction, || async {
+            let transaction = self.begin().await?;
             // Locking the user first makes a concurrent `set_session`/`set_key` for it wait for us
             // and then fail its foreign-key check, instead of slipping a row in between our deletes
             // and making the last one fail. (SQLite writers are serialised anyway.)
@@ -294,24 +332,40 @@ where
             .check_expiry("session.active_expires", session.active_expires)?;
         self.columns
             .check_expiry("session.idle_expires", session.idle_expires)?;
+        if session.idle_expires < session.active_expires {
+            return Err(Error::InvalidValue {
+                column: "session.idle_expires",
+                problem: ValueProblem::BeforeActiveExpires,
+            });
+        }
         if !self.columns.can_hold(Column::UserId, &session.user_id) {
             return Err(Error::InvalidUserId);
         }
-
-        retry_deadlocks(self.retries_deadlocks, || async {
-            let row = session::ActiveModel {
-                id: Set(session.id.clone()),
-                user_id: Set(session.user_id.clone()),
-                active_expires: Set(session.active_expires.into()),
-                idle_expires: Set(session.idle_expires.into()),
-            };
-            session::Entity::insert(row)
-                .exec_without_returning(&self.connection)
-                .await
-                .map_err(|err| insert_error(err, Error::DuplicateSessionId))?;
-            Ok(())
+        let insert = session::Entity::insert(session::ActiveModel {
+            id: Set(session.id.clone()),
+            user_id: Set(session.user_id.clone()),
+            active_expires: Set(session.active_expires.into()),
+            idle_expires: Set(session.idle_expires.into()),
         })
-        .await
+        .into_query();
+        self.write(&insert, |err| insert_error(err, Error::DuplicateSessionId))
+            .await
+            .map(drop)
+    }
+
+    async fn expire_idle_session(&self, session_id: &str, now: i64, expires: i64) -> Result<bool> {
+        self.columns.check_expiry("session.idle_expires", expires)?;
+        if !self.columns.can_hold(Column::SessionId, session_id) {
+            return Ok(false);
+        }
+        let expire = session::Entity::update_many()
+            .col_expr(session::Column::ActiveExpires, Expr::val(expires))
+            .col_expr(session::Column::IdleExpires, Expr::val(expires))
+            .filter(session::Column::Id.eq(session_id))
+            .filter(session::Column::ActiveExpires.lt(now))
+            .filter(session::Column::IdleExpires.gte(now))
+            .into_query();
+        Ok(self.write(&expire, database).await? == 1)
     }
 
     async fn delete_sessions(&self, session_ids: &[&str]) -> Result<u64> {
@@ -320,11 +374,35 @@ where
             .filter(|id| self.columns.can_hold(Column::SessionId, id))
             .copied()
             .collect();
-        if ids.is_empty() {
-            return Ok(0);
+        let deletes: Vec<DeleteStatement> = ids
+            .chunks(IDS_PER_STATEMENT)
+            .map(|chunk| {
+                session::Entity::delete_many()
+                    .filter(session::Column::Id.is_in(chunk.iter().copied()))
+                    .into_query()
+            })
+            .collect();
+        match deletes.as_slice() {
+            [] => Ok(0),
+            [delete] => self.write(delete, database).await,
+            // All or nothing, like a single statement.
+            _ => {
+                retry_deadlocks(!self.in_caller_transaction, || async {
+                    let transaction = self.begin().await?;
+                    let mut deleted = 0;
+                    for delete in &deletes {
+                        deleted += transaction
+                            .execute(delete)
+                            .await
+                            .map_err(database)?
+                            .rows_affected();
+                    }
+                    transaction.commit().await.map_err(database)?;
+                    Ok(deleted)
+                })
+                .await
+            }
         }
-        self.delete(session::Entity::delete_many().filter(session::Column::Id.is_in(ids)))
-            .await
     }
 
     async fn delete_sessions_by_user_id(&self, user_id: &str) -> Result<()> {
@@ -415,10 +493,24 @@ where
             return Err(Error::InvalidUserId);
         }
 
-        retry_deadlocks(self.retries_deadlocks, || async {
-            insert_key(&self.connection, key).await
+        self.write(&key_insert(key), |err| {
+            insert_error(err, Error::DuplicateKeyId)
         })
         .await
+        .map(drop)
+    }
+
+    async fn replace_key_password(&self, key_id: &str, current: &str, new: &str) -> Result<bool> {
+        self.columns.check(Column::HashedPassword, new)?;
+        if !self.columns.can_hold(Column::KeyId, key_id) {
+            return Ok(false);
+        }
+        let replace = key::Entity::update_many()
+            .col_expr(key::Column::HashedPassword, Expr::val(new))
+            .filter(key::Column::Id.eq(key_id))
+            .filter(key::Column::HashedPassword.eq(current))
+            .into_query();
+        Ok(self.write(&replace, database).await? == 1)
     }
 
     async fn update_key_password(
@@ -433,9 +525,9 @@ where
             self.columns.check(Column::HashedPassword, hash)?;
         }
 
-        retry_deadlocks(self.retries_deadlocks, || async {
+        retry_deadlocks(!self.in_caller_transaction, || async {
             // As for user attributes: no UPDATE … RETURNING on MySQL, so one transaction.
-            let transaction = self.connection.begin().await.map_err(database)?;
+            let transaction = self.begin().await?;
             key::Entity::update_many()
                 .col_expr(key::Column::HashedPassword, Expr::val(hashed_password))
                 .filter(key::Column::Id.eq(key_id))
@@ -472,7 +564,11 @@ where
     }
 }
 
-impl<A, C: ConnectionTrait> SeaOrmAdapter<A, C> {
+/// How many ids one statement binds at most: below every database's limit on bound parameters
+/// (SQLite's can be as low as 999).
+const IDS_PER_STATEMENT: usize = 900;
+
+impl<A, C: ConnectionTrait + TransactionTrait> SeaOrmAdapter<A, C> {
     /// The error of a failed insert into `user`. A unique violation is a duplicate user id only
     /// if that id is taken: it may be an application's own unique column (a username), and
     /// when both clash SQLite names the username's index, PostgreSQL and MySQL the primary key.
@@ -489,17 +585,58 @@ impl<A, C: ConnectionTrait> SeaOrmAdapter<A, C> {
         }
     }
 
-    /// Runs a `DELETE` (again, if it was a deadlock victim) and returns how many rows it deleted.
+    /// Runs a `DELETE` and returns how many rows it deleted.
     async fn delete<E: EntityTrait>(&self, delete: DeleteMany<E>) -> Result<u64> {
-        retry_deadlocks(self.retries_deadlocks, || async {
-            let deleted = delete
-                .clone()
-                .exec(&self.connection)
-                .await
-                .map_err(database)?;
-            Ok(deleted.rows_affected)
-        })
-        .await
+        self.write(&delete.into_query(), database).await
+    }
+
+    /// Runs one writing statement and returns how many rows it changed, with `error` saying
+    /// what its failure means. On the pool, a deadlock victim is run again. Inside a caller's
+    /// transaction it runs in a savepoint, so that a failure (a taken id, say) leaves the
+    /// caller's transaction usable: PostgreSQL would otherwise refuse every later statement of
+    /// it, and its commit would silently roll back.
+    async fn write<S: StatementBuilder + Sync>(
+        &self,
+        statement: &S,
+        error: impl Fn(DbErr) -> Error,
+    ) -> Result<u64> {
+        if !self.in_caller_transaction {
+            return retry_deadlocks(true, || async {
+                let done = self.connection.execute(statement).await.map_err(&error)?;
+                Ok(done.rows_affected())
+            })
+            .await;
+        }
+        let savepoint = self.begin().await?;
+        match savepoint.execute(statement).await {
+            Ok(done) => {
+                savepoint.commit().await.map_err(database)?;
+                Ok(done.rows_affected())
+            }
+            Err(err) => {
+                // The statement's error is the one that explains; a failed rollback means the
+                // connection is gone, and the caller's transaction with it.
+                let _ = savepoint.rollback().await;
+                Err(error(err))
+            }
+        }
+    }
+
+    /// Starts a transaction of the adapter's own (a savepoint inside a caller's transaction).
+    /// On SQLite it takes the write lock at once: a transaction that reads first and writes
+    /// later cannot upgrade its lock while another connection writes, and fails with "database
+    /// is locked" instead of waiting its turn.
+    async fn begin(&self) -> Result<<C as TransactionTrait>::Transaction>
+    where
+        C: TransactionTrait,
+    {
+        self.connection
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await
+            .map_err(database)
     }
 
     fn check_new_key(&self, key: &KeyRow) -> Result<()> {
@@ -529,18 +666,14 @@ where
     row.map(attributes::from_row).transpose()
 }
 
-async fn insert_key<C: ConnectionTrait>(connection: &C, key: &KeyRow) -> Result<()> {
-    let row = key::ActiveModel {
+fn key_insert(key: &KeyRow) -> InsertStatement {
+    key::Entity::insert(key::ActiveModel {
         id: Set(key.id.clone()),
         user_id: Set(key.user_id.clone()),
         primary: Set(key.primary),
         hashed_password: Set(key.hashed_password.clone()),
-    };
-    key::Entity::insert(row)
-        .exec_without_returning(connection)
-        .await
-        .map_err(|err| insert_error(err, Error::DuplicateKeyId))?;
-    Ok(())
+    })
+    .into_query()
 }
 
 fn session_row(session: session::Model) -> SessionRow {

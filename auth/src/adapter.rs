@@ -12,6 +12,31 @@ use crate::{KeyRow, Result, SessionRow, UserRow};
 /// Implementations store rows and report the typed errors below; they make no policy decisions
 /// (expiry, hashing, id formats live in [`Auth`](crate::Auth)). Ids that cannot exist on the
 /// database (say, a non-UUID user id on PostgreSQL) are missing rows, not database errors.
+///
+/// [`Auth`](crate::Auth) calls it for you; code that needs what the lifecycle does not cover
+/// can be generic over it (or use `Auth::adapter`):
+///
+/// ```
+/// use lucia_sea_orm_auth::{Adapter, Result};
+///
+/// /// How many sessions a user has, live or not, whatever stores them.
+/// async fn session_count<A: Adapter>(adapter: &A, user_id: &str) -> Result<usize> {
+///     Ok(adapter.get_sessions_by_user_id(user_id).await?.len())
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+/// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+/// # Migrator::up(&db, None).await?;
+/// let adapter = lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db);
+/// let auth = lucia_sea_orm_auth::Auth::builder(adapter).build();
+/// let user = auth.create_user((), None).await?;
+/// auth.create_session(&user.id).await?;
+/// assert_eq!(session_count(auth.adapter(), &user.id).await?, 1);
+/// # Ok(())
+/// # }
+/// ```
 pub trait Adapter: Send + Sync {
     /// The application's columns of `user`.
     type Attributes: Serialize + DeserializeOwned + Send + Sync;
@@ -71,8 +96,22 @@ pub trait Adapter: Send + Sync {
     /// Stores a session.
     ///
     /// Errors: [`InvalidUserId`](crate::Error::InvalidUserId),
-    /// [`DuplicateSessionId`](crate::Error::DuplicateSessionId).
+    /// [`DuplicateSessionId`](crate::Error::DuplicateSessionId),
+    /// [`InvalidValue`](crate::Error::InvalidValue) (a negative expiry time, or `idle_expires`
+    /// before `active_expires`).
     fn set_session(&self, session: &SessionRow) -> impl Future<Output = Result<()>> + Send;
+
+    /// Sets both expiry times of the session to `expires` if it is idle at `now`
+    /// (`active_expires < now <= idle_expires`) and returns whether it was, atomically: of
+    /// several concurrent calls for one session exactly one returns `true`.
+    ///
+    /// Errors: [`InvalidValue`](crate::Error::InvalidValue) for a negative `expires`.
+    fn expire_idle_session(
+        &self,
+        session_id: &str,
+        now: i64,
+        expires: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
 
     /// Deletes these sessions and returns how many existed; an empty list is a no-op.
     fn delete_sessions(&self, session_ids: &[&str]) -> impl Future<Output = Result<u64>> + Send;
@@ -119,6 +158,16 @@ pub trait Adapter: Send + Sync {
         key_id: &str,
         hashed_password: Option<&str>,
     ) -> impl Future<Output = Result<KeyRow>> + Send;
+
+    /// Replaces the key's password hash by `new` only if it is still `current`, and returns
+    /// whether it did, atomically: a hash upgraded at sign-in must never overwrite a password
+    /// set in the meantime.
+    fn replace_key_password(
+        &self,
+        key_id: &str,
+        current: &str,
+        new: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
 
     /// Deletes the key unless it is a primary key; no-op if there is none.
     fn delete_non_primary_key(&self, key_id: &str) -> impl Future<Output = Result<()>> + Send;

@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::clock::{Clock, SystemClock};
 use crate::id::{IdGenerator, RandomSessionId, RandomUuid};
-use crate::key::{Key, NewKey, key_id};
+use crate::key::{Key, NewKey, key_id, stored_hash};
 use crate::password::{PasswordHasher, Verified};
 use crate::session::{Session, SessionState, millis};
 use crate::{Adapter, Error, KeyRow, Result, SessionRow, UserRow};
@@ -19,6 +19,8 @@ use crate::{Adapter, Error, KeyRow, Result, SessionRow, UserRow};
 pub const DEFAULT_ACTIVE_PERIOD: Duration = Duration::from_secs(24 * 60 * 60);
 /// The default idle period of a session, after its active period: 14 days.
 pub const DEFAULT_IDLE_PERIOD: Duration = Duration::from_secs(14 * 24 * 60 * 60);
+/// The default time a renewed session's old id stays valid: 30 seconds.
+pub const DEFAULT_RENEWAL_GRACE_PERIOD: Duration = Duration::from_secs(30);
 
 /// Users, keys and sessions, Lucia's way, stored by an [`Adapter`].
 ///
@@ -32,6 +34,7 @@ struct Inner<D> {
     adapter: D,
     active_period: i64,
     idle_period: i64,
+    renewal_grace_period: i64,
     session_id_generator: Box<dyn IdGenerator>,
     user_id_generator: Box<dyn IdGenerator>,
     hasher: PasswordHasher,
@@ -53,6 +56,7 @@ pub struct AuthBuilder<D> {
     adapter: D,
     active_period: Duration,
     idle_period: Duration,
+    renewal_grace_period: Duration,
     session_id_generator: Box<dyn IdGenerator>,
     user_id_generator: Box<dyn IdGenerator>,
     hasher: PasswordHasher,
@@ -71,6 +75,17 @@ impl<D: Adapter> AuthBuilder<D> {
     /// [`DEFAULT_IDLE_PERIOD`] unless set.
     pub fn idle_period(mut self, period: Duration) -> Self {
         self.idle_period = period;
+        self
+    }
+
+    /// How long the old id of a session renewed by validation stays valid, as an active session
+    /// that is not renewed again: [`DEFAULT_RENEWAL_GRACE_PERIOD`] unless set.
+    ///
+    /// A browser loads a page and its resources in parallel, all with the same cookie: when
+    /// that session is idle, one request renews it and the others, still carrying the old id,
+    /// are served within this period instead of being signed out. Zero ends the old id at once.
+    pub fn renewal_grace_period(mut self, period: Duration) -> Self {
+        self.renewal_grace_period = period;
         self
     }
 
@@ -121,6 +136,7 @@ impl<D: Adapter> AuthBuilder<D> {
                 adapter: self.adapter,
                 active_period: millis(self.active_period),
                 idle_period: millis(self.idle_period),
+                renewal_grace_period: millis(self.renewal_grace_period),
                 session_id_generator: self.session_id_generator,
                 user_id_generator: self.user_id_generator,
                 hasher: self.hasher,
@@ -133,11 +149,35 @@ impl<D: Adapter> AuthBuilder<D> {
 
 impl<D: Adapter> Auth<D> {
     /// A builder over `adapter` with every setting at its default.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+    /// # Migrator::up(&db, None).await?;
+    /// # let adapter = lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db);
+    /// # let auth = lucia_sea_orm_auth::Auth::builder(adapter.clone()).build();
+    /// # let user = auth.create_user((), None).await?;
+    /// use std::time::Duration;
+    ///
+    /// use lucia_sea_orm_auth::Auth;
+    ///
+    /// let auth = Auth::builder(adapter)
+    ///     .active_period(Duration::from_secs(60 * 60))
+    ///     .idle_period(Duration::from_secs(7 * 24 * 60 * 60))
+    ///     .build();
+    /// let session = auth.create_session(&user.id).await?;
+    /// assert_eq!(session.idle_expires - session.active_expires, 7 * 24 * 60 * 60 * 1000);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn builder(adapter: D) -> AuthBuilder<D> {
         AuthBuilder {
             adapter,
             active_period: DEFAULT_ACTIVE_PERIOD,
             idle_period: DEFAULT_IDLE_PERIOD,
+            renewal_grace_period: DEFAULT_RENEWAL_GRACE_PERIOD,
             session_id_generator: Box::new(RandomSessionId),
             user_id_generator: Box::new(RandomUuid),
             hasher: PasswordHasher::default(),
@@ -172,6 +212,29 @@ impl<D: Adapter> Auth<D> {
     /// [`Error::PasswordTooLong`], [`Error::InvalidValue`] (say, a key id longer than its column),
     /// [`Error::Attributes`], and [`Error::DuplicateUserId`] with a user-id generator that
     /// repeats itself; nothing is stored on error.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+    /// # Migrator::up(&db, None).await?;
+    /// # let adapter = lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db);
+    /// # let auth = lucia_sea_orm_auth::Auth::builder(adapter).build();
+    /// use lucia_sea_orm_auth::{Error, NewKey};
+    ///
+    /// let user = auth
+    ///     .create_user((), Some(NewKey::with_password("email", "ada@example.com", "correct horse")))
+    ///     .await?;
+    /// assert_eq!(auth.get_user(&user.id).await?.id, user.id);
+    ///
+    /// let again = auth
+    ///     .create_user((), Some(NewKey::without_password("email", "ada@example.com")))
+    ///     .await;
+    /// assert!(matches!(again, Err(Error::DuplicateKeyId)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create_user(
         &self,
         attributes: D::Attributes,
@@ -271,6 +334,29 @@ impl<D: Adapter> Auth<D> {
     ///
     /// Errors: [`Error::InvalidKeyId`], [`Error::InvalidPassword`],
     /// [`Error::OutdatedPassword`] (a bcrypt hash: the user must reset the password).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+    /// # Migrator::up(&db, None).await?;
+    /// # let adapter = lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db);
+    /// # let auth = lucia_sea_orm_auth::Auth::builder(adapter).build();
+    /// # let user = auth.create_user((), Some(lucia_sea_orm_auth::NewKey::with_password(
+    /// #     "email", "ada@example.com", "correct horse"))).await?;
+    /// use lucia_sea_orm_auth::Error;
+    ///
+    /// let key = auth.use_key("email", "ada@example.com", Some("correct horse")).await?;
+    /// assert_eq!(key.user_id, user.id);
+    ///
+    /// let wrong = auth.use_key("email", "ada@example.com", Some("battery staple")).await;
+    /// assert!(matches!(wrong, Err(Error::InvalidPassword)));
+    /// let unknown = auth.use_key("email", "bob@example.com", Some("correct horse")).await;
+    /// assert!(matches!(unknown, Err(Error::InvalidKeyId)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn use_key(
         &self,
         provider_id: &str,
@@ -286,46 +372,98 @@ impl<D: Adapter> Auth<D> {
             }
             return Err(Error::InvalidKeyId);
         };
-        match (row.hashed_password.as_deref(), password) {
+        let key = Key::from_row(&row);
+        match (stored_hash(&row), password) {
             (None, None) => {}
             (Some(_), None) => return Err(Error::InvalidPassword),
             (None, Some(password)) => {
                 hasher.verify_dummy(password).await?;
                 return Err(Error::InvalidPassword);
             }
-            (Some(hash), Some(password)) => match hasher.verify(password, hash).await? {
-                Verified::Mismatch => return Err(Error::InvalidPassword),
-                Verified::Match { rehash } => {
+            (Some(hash), Some(password)) => match hasher.verify(password, hash).await {
+                Ok(Verified::Mismatch) => return Err(Error::InvalidPassword),
+                Ok(Verified::Match { rehash }) => {
                     if rehash {
-                        self.rehash(&row, password).await;
+                        self.rehash(&key, &row.id, hash, password).await;
                     }
                 }
+                // Like Lucia, a hash that cannot be verified is a wrong password to the user; the
+                // operator learns of it from the log and the user resets the password.
+                Err(Error::MalformedHash(reason)) => {
+                    tracing::warn!(
+                        provider_id = %key.provider_id,
+                        user_id = %key.user_id,
+                        %reason,
+                        "stored password hash is malformed: sign-in refused until the password is reset"
+                    );
+                    hasher.verify_dummy(password).await?;
+                    return Err(Error::InvalidPassword);
+                }
+                // bcrypt is refused before any hashing: spend the same time as a wrong
+                // password, so that timing does not single out these accounts.
+                Err(Error::OutdatedPassword) => {
+                    hasher.verify_dummy(password).await?;
+                    return Err(Error::OutdatedPassword);
+                }
+                Err(err) => return Err(err),
             },
         }
-        Ok(Key::from_row(&row))
+        Ok(key)
     }
 
-    /// Replaces a hash that verified but is outdated. The sign-in has already succeeded, so a
+    /// Replaces `current`, a hash that verified but is outdated, by a new hash of `password`,
+    /// unless the password was changed in the meantime. The sign-in has already succeeded, so a
     /// failure here is logged, not returned: the old hash still works next time.
-    async fn rehash(&self, row: &KeyRow, password: &str) {
+    async fn rehash(&self, key: &Key, key_id: &str, current: &str, password: &str) {
         let rehashed = match self.inner.hasher.hash(password).await {
-            Ok(hash) => {
+            Ok(Some(new)) => {
                 self.inner
                     .adapter
-                    .update_key_password(&row.id, hash.as_deref())
+                    .replace_key_password(key_id, current, &new)
                     .await
             }
+            Ok(None) => Ok(false),
             Err(err) => Err(err),
         };
-        if let Err(err) = rehashed {
-            let provider_id = Key::from_row(row).provider_id;
-            tracing::warn!(%provider_id, user_id = %row.user_id, error = %err, "password rehash failed");
+        match rehashed {
+            Ok(true) => {}
+            Ok(false) => tracing::debug!(
+                provider_id = %key.provider_id,
+                user_id = %key.user_id,
+                "password changed during sign-in: outdated hash left to the new password"
+            ),
+            Err(err) => tracing::warn!(
+                provider_id = %key.provider_id,
+                user_id = %key.user_id,
+                error = %err,
+                "password rehash failed"
+            ),
         }
     }
 
     /// Sets the key's password (`None` or empty removes it) and returns the key.
     ///
     /// Errors: [`Error::InvalidKeyId`], [`Error::PasswordTooLong`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+    /// # Migrator::up(&db, None).await?;
+    /// # let adapter = lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db);
+    /// # let auth = lucia_sea_orm_auth::Auth::builder(adapter).build();
+    /// # let user = auth.create_user((), Some(lucia_sea_orm_auth::NewKey::with_password(
+    /// #     "email", "ada@example.com", "correct horse"))).await?;
+    /// use lucia_sea_orm_auth::Error;
+    ///
+    /// auth.update_key_password("email", "ada@example.com", Some("new horse")).await?;
+    /// auth.use_key("email", "ada@example.com", Some("new horse")).await?;
+    /// let old = auth.use_key("email", "ada@example.com", Some("correct horse")).await;
+    /// assert!(matches!(old, Err(Error::InvalidPassword)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update_key_password(
         &self,
         provider_id: &str,
@@ -357,6 +495,25 @@ impl<D: Adapter> Auth<D> {
     /// period, and deletes the user's dead sessions.
     ///
     /// Errors: [`Error::InvalidUserId`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+    /// # Migrator::up(&db, None).await?;
+    /// # let adapter = lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db);
+    /// # let auth = lucia_sea_orm_auth::Auth::builder(adapter).build();
+    /// # let user = auth.create_user((), Some(lucia_sea_orm_auth::NewKey::with_password(
+    /// #     "email", "ada@example.com", "correct horse"))).await?;
+    /// use lucia_sea_orm_auth::SessionState;
+    ///
+    /// let session = auth.create_session(&user.id).await?;
+    /// assert_eq!(session.state, SessionState::Active);
+    /// assert!(session.fresh); // a new id: set the cookie to `session.id`
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create_session(&self, user_id: &str) -> Result<Session> {
         let now = self.now();
         let active_expires = now.saturating_add(self.inner.active_period);
@@ -395,18 +552,72 @@ impl<D: Adapter> Auth<D> {
     }
 
     /// The live session with this id; an idle one is replaced by a fresh session (check
-    /// [`Session::fresh`] and send the new id) and invalidated.
+    /// [`Session::fresh`] and send the new id), and the old id stays valid for the renewal
+    /// grace period only (see [`AuthBuilder::renewal_grace_period`]).
+    ///
+    /// Of several concurrent validations of one idle session exactly one renews it; the others
+    /// get the old session, active for the rest of the grace period and not fresh. Only the
+    /// renewing call learns the new id: if its response never reaches the client, the client
+    /// is signed out when the grace period ends. If storing the new session fails, the old one
+    /// still ends with the grace period.
     ///
     /// Errors: [`Error::InvalidSessionId`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+    /// # Migrator::up(&db, None).await?;
+    /// # let adapter = lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db);
+    /// use std::time::Duration;
+    ///
+    /// use lucia_sea_orm_auth::{Auth, Clock, ManualClock, SystemClock};
+    ///
+    /// let clock = ManualClock::new(SystemClock.now_millis());
+    /// let auth = Auth::builder(adapter).clock(clock.clone()).build();
+    /// # let user = auth.create_user((), None).await?;
+    /// let session = auth.create_session(&user.id).await?;
+    /// assert!(!auth.validate_session(&session.id).await?.fresh); // active: as it is
+    ///
+    /// clock.advance(Duration::from_secs(25 * 60 * 60)); // a day later it is idle
+    /// let renewed = auth.validate_session(&session.id).await?;
+    /// assert!(renewed.fresh); // a new session: send `renewed.id` as the cookie
+    /// assert_ne!(renewed.id, session.id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn validate_session(&self, session_id: &str) -> Result<Session> {
         let session = self.get_session(session_id).await?;
         self.renew_if_idle(session).await
     }
 
     /// [`validate_session`](Self::validate_session) and the session's user, read together in one
-    /// round trip (two more for a renewal).
+    /// round trip (three more for a renewal: the cut of the old session, the cleanup of the
+    /// user's dead sessions and the insert of the new one).
     ///
     /// Errors: [`Error::InvalidSessionId`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+    /// # Migrator::up(&db, None).await?;
+    /// # let adapter = lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db);
+    /// # let auth = lucia_sea_orm_auth::Auth::builder(adapter).build();
+    /// # let user = auth.create_user((), Some(lucia_sea_orm_auth::NewKey::with_password(
+    /// #     "email", "ada@example.com", "correct horse"))).await?;
+    /// let session = auth.create_session(&user.id).await?;
+    ///
+    /// let (session, owner) = auth.validate_session_user(&session.id).await?;
+    /// assert_eq!(owner.id, user.id);
+    /// if session.fresh {
+    ///     // renewed: send the new `session.id` as the cookie
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn validate_session_user(
         &self,
         session_id: &str,
@@ -433,6 +644,26 @@ impl<D: Adapter> Auth<D> {
     }
 
     /// Deletes the session; no-op for an unknown id.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+    /// # Migrator::up(&db, None).await?;
+    /// # let adapter = lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db);
+    /// # let auth = lucia_sea_orm_auth::Auth::builder(adapter).build();
+    /// # let user = auth.create_user((), Some(lucia_sea_orm_auth::NewKey::with_password(
+    /// #     "email", "ada@example.com", "correct horse"))).await?;
+    /// use lucia_sea_orm_auth::Error;
+    ///
+    /// let session = auth.create_session(&user.id).await?;
+    /// auth.invalidate_session(&session.id).await?; // sign out
+    /// let gone = auth.validate_session(&session.id).await;
+    /// assert!(matches!(gone, Err(Error::InvalidSessionId)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn invalidate_session(&self, session_id: &str) -> Result<()> {
         let stored_id = self.stored_session_id(session_id);
         self.inner
@@ -478,6 +709,23 @@ impl<D: Adapter> Auth<D> {
     /// Runs [`delete_expired_sessions`](Self::delete_expired_sessions) now and then every
     /// `period` on the tokio runtime, until the returned task is aborted. Failures are logged
     /// and retried at the next tick.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+    /// # Migrator::up(&db, None).await?;
+    /// # let adapter = lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db);
+    /// # let auth = lucia_sea_orm_auth::Auth::builder(adapter).build();
+    /// use std::time::Duration;
+    ///
+    /// let cleanup = auth.spawn_expired_session_cleanup(Duration::from_secs(60 * 60));
+    /// // … serve requests …
+    /// cleanup.abort(); // on shutdown
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn spawn_expired_session_cleanup(&self, period: Duration) -> JoinHandle<()>
     where
         D: 'static,
@@ -516,11 +764,30 @@ impl<D: Adapter> Auth<D> {
         }
     }
 
+    /// Renews an idle session: its expiry is cut to the grace period and a new session is made.
+    /// Only the call whose cut took effect makes one, so concurrent validations cannot fork the
+    /// session, and a session deleted by a sign-out is not brought back; the other calls are
+    /// served with the old session, now active until the grace period ends.
     async fn renew_if_idle(&self, session: Session) -> Result<Session> {
-        match session.state {
-            SessionState::Idle => self.renew(&session).await,
-            _ => Ok(session),
+        if session.state != SessionState::Idle {
+            return Ok(session);
         }
+        let now = self.now();
+        let grace_ends = now
+            .saturating_add(self.inner.renewal_grace_period)
+            .min(session.idle_expires);
+        let stored_id = self.stored_session_id(&session.id);
+        if self
+            .inner
+            .adapter
+            .expire_idle_session(&stored_id, now, grace_ends)
+            .await?
+        {
+            return self.create_session(&session.user_id).await;
+        }
+        let row = self.inner.adapter.get_session(&stored_id).await?;
+        self.live(row.ok_or(Error::InvalidSessionId)?, &session.id)
+            .await
     }
 
     /// Replaces `session` by a new one. The old one is deleted first, and only the call that
@@ -532,5 +799,20 @@ impl<D: Adapter> Auth<D> {
             return Err(Error::InvalidSessionId);
         }
         self.create_session(&session.user_id).await
+    }
+}
+
+/// Shows the configuration and the adapter; nothing here is secret (the adapter's own `Debug`
+/// must keep its connection's credentials out, as `SeaOrmAdapter`'s does).
+impl<D: std::fmt::Debug> std::fmt::Debug for Auth<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let inner = &self.inner;
+        f.debug_struct("Auth")
+            .field("adapter", &inner.adapter)
+            .field("active_period_ms", &inner.active_period)
+            .field("idle_period_ms", &inner.idle_period)
+            .field("password_hasher", &inner.hasher)
+            .field("hash_session_ids", &inner.hash_session_ids)
+            .finish_non_exhaustive()
     }
 }

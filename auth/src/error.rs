@@ -4,6 +4,39 @@ use std::error::Error as StdError;
 ///
 /// Each variant but [`Error::Database`] is a condition a caller can act on; any other failure
 /// of the storage is carried whole as the source of [`Error::Database`].
+///
+/// A sign-in handler, say, answers the two ways a sign-in can fail with one message (so that
+/// the answer does not tell which accounts exist) and leaves the rest to the caller:
+///
+/// ```
+/// use lucia_sea_orm_auth::{Adapter, Auth, Error};
+///
+/// async fn sign_in<A: Adapter>(
+///     auth: &Auth<A>,
+///     email: &str,
+///     password: &str,
+/// ) -> Result<String, Error> {
+///     match auth.use_key("email", email, Some(password)).await {
+///         Ok(key) => Ok(auth.create_session(&key.user_id).await?.id),
+///         Err(Error::InvalidKeyId | Error::InvalidPassword) => {
+///             Err(Error::InvalidPassword) // "wrong email or password"
+///         }
+///         Err(other) => Err(other), // OutdatedPassword: ask for a reset; Database: a 500
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use lucia_sea_orm_migration::{Migrator, MigratorTrait};
+/// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+/// # Migrator::up(&db, None).await?;
+/// # let auth = Auth::builder(lucia_sea_orm_adapter::SeaOrmAdapter::<()>::new(db)).build();
+/// let unknown = sign_in(&auth, "nobody@example.com", "guess").await;
+/// assert!(matches!(unknown, Err(Error::InvalidPassword)));
+/// assert_eq!(unknown.unwrap_err().to_string(), "the password does not match");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -41,9 +74,15 @@ pub enum Error {
     /// A provider id contains `:`, which separates it from the provider user id in a key id.
     #[error("a provider id cannot contain ':'")]
     InvalidProviderId,
-    /// The password hasher failed (bad parameters, a malformed stored hash, a lost worker thread).
+    /// The password hasher failed (bad parameters, a lost worker thread, no Tokio runtime).
     #[error("password hashing failed: {0}")]
     Hashing(String),
+    /// A stored password hash is in no format this library reads, or is damaged (the message
+    /// says why and never quotes the hash). [`Auth::use_key`](crate::Auth::use_key) answers
+    /// [`Error::InvalidPassword`] for such a key and logs this; the user has to reset the
+    /// password.
+    #[error("the stored password hash is malformed: {0}")]
+    MalformedHash(String),
     /// The operating system's random source failed.
     #[error("random source: {0}")]
     Random(String),
@@ -68,8 +107,9 @@ pub enum Error {
     /// not deserialize into the attribute type.
     #[error("user attributes: {0}")]
     Attributes(#[source] serde_json::Error),
-    /// Any other failure of the storage, unchanged.
-    #[error("database error")]
+    /// Any other failure of the storage, unchanged. `Display` includes the source's message,
+    /// so that a log line says what went wrong.
+    #[error("database error: {0}")]
     Database(#[source] Box<dyn StdError + Send + Sync>),
 }
 
@@ -96,7 +136,23 @@ pub enum ValueProblem {
     /// A negative time, which MySQL's unsigned expiry columns cannot hold; refused everywhere.
     #[error("cannot be negative")]
     Negative,
+    /// A session's `idle_expires` before its `active_expires`: it would be dead while active.
+    #[error("cannot be before session.active_expires")]
+    BeforeActiveExpires,
 }
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn a_database_error_displays_its_cause() {
+        let cause =
+            std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+        let error = Error::Database(Box::new(cause));
+        assert_eq!(error.to_string(), "database error: connection refused");
+    }
+}

@@ -30,9 +30,17 @@ impl Key {
             provider_user_id: provider_user_id.to_owned(),
             user_id: row.user_id.clone(),
             primary: row.primary,
-            has_password: row.hashed_password.is_some(),
+            has_password: stored_hash(row).is_some(),
         }
     }
+}
+
+/// The key's password hash, if it has a password. Some versions of Lucia stored "no password"
+/// as an empty string rather than `NULL`: both mean none.
+pub(crate) fn stored_hash(row: &KeyRow) -> Option<&str> {
+    row.hashed_password
+        .as_deref()
+        .filter(|hash| !hash.is_empty())
 }
 
 /// A key to create: its provider, the user's id there, and an optional password (an empty

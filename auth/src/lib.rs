@@ -37,19 +37,29 @@
 mod adapter;
 mod auth;
 mod clock;
+mod cookie;
 mod error;
 mod id;
 mod key;
+mod origin;
 mod password;
 mod row;
 mod session;
 
+pub use ::cookie::SameSite;
 pub use adapter::Adapter;
-pub use auth::{Auth, AuthBuilder, DEFAULT_ACTIVE_PERIOD, DEFAULT_IDLE_PERIOD};
+pub use auth::{
+    Auth, AuthBuilder, DEFAULT_ACTIVE_PERIOD, DEFAULT_IDLE_PERIOD, DEFAULT_RENEWAL_GRACE_PERIOD,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use cookie::{
+    CookieSessionId, DEFAULT_SESSION_COOKIE_NAME, MAX_SESSION_ID_BYTES, SessionCookie,
+    SessionCookieBuilder,
+};
 pub use error::{Error, Result, ValueProblem};
 pub use id::{IdGenerator, RandomSessionId, RandomUuid, SESSION_ID_LENGTH};
 pub use key::{Key, NewKey, key_id};
+pub use origin::{AllowedOrigins, CrossSiteRequest, InvalidOrigin};
 pub use password::{
     DEFAULT_MAX_PASSWORD_BYTES, HashFormat, PasswordHasher, PasswordHasherBuilder, Verified,
 };

@@ -255,8 +255,9 @@ impl PasswordHasher {
     /// # Errors
     /// - [`Error::OutdatedPassword`] if `stored_hash` is bcrypt (`$2a$`, `$2b$`, `$2y$`, …),
     ///   which cannot be verified here: the user has to reset the password.
-    /// - [`Error::Hashing`] if `stored_hash` is in no format above, or is malformed (the message
-    ///   never quotes it); or if the blocking task is lost or there is no Tokio runtime.
+    /// - [`Error::MalformedHash`] if `stored_hash` is in no format above, or is damaged (the
+    ///   message never quotes it).
+    /// - [`Error::Hashing`] if the blocking task is lost or there is no Tokio runtime.
     /// - [`Error::PasswordTooLong`] if the normalised password is longer than the maximum: no
     ///   password that long was hashed by this hasher.
     pub async fn verify(&self, password: &str, stored_hash: &str) -> Result<Verified> {
@@ -464,19 +465,20 @@ impl StoredHash {
 
 impl Argon2Hash {
     fn parse(stored: &str) -> Result<Self> {
-        let phc = PasswordHash::new(stored).map_err(|e| hashing("malformed PHC string", e))?;
+        let phc = PasswordHash::new(stored).map_err(|e| malformed(format!("PHC string: {e}")))?;
         let algorithm = Algorithm::try_from(phc.algorithm.as_str())
             .map_err(|_| malformed("unsupported PHC algorithm (only argon2 is verified)"))?;
         let version = match phc.version {
             Some(version) => {
-                Version::try_from(version).map_err(|e| hashing("argon2 version", e))?
+                Version::try_from(version).map_err(|e| malformed(format!("argon2 version: {e}")))?
             }
             // Strings without `v=` come from encoders older than version 19 (1.3), and the
             // reference implementation reads them as version 16; the argon2 crate would assume
             // 19 and reject their passwords.
             None => Version::V0x10,
         };
-        let params = argon2::Params::try_from(&phc).map_err(|e| hashing("argon2 parameters", e))?;
+        let params = argon2::Params::try_from(&phc)
+            .map_err(|e| malformed(format!("argon2 parameters: {e}")))?;
         let (Some(salt), Some(digest)) = (phc.salt, phc.hash) else {
             return Err(malformed("argon2 hash has no salt or no digest"));
         };
@@ -571,8 +573,8 @@ fn hashing(context: &str, error: impl Display) -> Error {
 }
 
 /// An unreadable stored hash. The message never quotes the hash: it is a secret to log.
-fn malformed(reason: &str) -> Error {
-    Error::Hashing(reason.to_owned())
+fn malformed(reason: impl Into<String>) -> Error {
+    Error::MalformedHash(reason.into())
 }
 
 #[cfg(test)]
@@ -687,7 +689,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn malformed_hashes_are_hashing_errors() {
+    async fn malformed_hashes_are_malformed_hash_errors() {
         let short_hex = "ab".repeat(63);
         let not_hex = "zz".repeat(64);
         let hex = "ab".repeat(64);
@@ -707,7 +709,7 @@ mod tests {
         ] {
             let result = PasswordHasher::default().verify("password", &stored).await;
             assert!(
-                matches!(result, Err(Error::Hashing(_))),
+                matches!(result, Err(Error::MalformedHash(_))),
                 "{stored:?}: {result:?}"
             );
         }
@@ -716,7 +718,8 @@ mod tests {
     #[tokio::test]
     async fn malformed_hash_errors_do_not_quote_the_hash() {
         let stored = format!("s2:secretsalt:{}", "zz".repeat(64));
-        let Err(Error::Hashing(message)) = PasswordHasher::default().verify("x", &stored).await
+        let Err(Error::MalformedHash(message)) =
+            PasswordHasher::default().verify("x", &stored).await
         else {
             panic!("expected a hashing error");
         };

@@ -4,7 +4,7 @@ use sea_orm::entity::prelude::*;
 
 /// A row of `key`.
 #[sea_orm::model]
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "key")]
 pub struct Model {
     /// The key id, `provider_id:provider_user_id`.
@@ -26,3 +26,50 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Hides the password hash.
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        debug_key(
+            f,
+            "Model",
+            &self.id,
+            &self.user_id,
+            self.primary,
+            &self.hashed_password,
+        )
+    }
+}
+
+/// Hides the password hash, as [`Model`] does.
+impl std::fmt::Debug for ModelEx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        debug_key(
+            f,
+            "ModelEx",
+            &self.id,
+            &self.user_id,
+            self.primary,
+            &self.hashed_password,
+        )
+    }
+}
+
+fn debug_key(
+    f: &mut std::fmt::Formatter<'_>,
+    name: &str,
+    id: &str,
+    user_id: &str,
+    primary: bool,
+    hashed_password: &Option<String>,
+) -> std::fmt::Result {
+    f.debug_struct(name)
+        .field("id", &id)
+        .field("user_id", &user_id)
+        .field("primary", &primary)
+        .field(
+            "hashed_password",
+            &hashed_password.as_ref().map(|_| "<redacted>"),
+        )
+        .finish_non_exhaustive()
+}

@@ -34,3 +34,17 @@ pub use millis::Millis;
 /// enum's type name when it writes or compares it, on PostgreSQL only: exactly what a `UUID`
 /// column read and written as `String` needs there, while MySQL and SQLite see plain strings.
 pub const USER_ID_TYPE: &str = "uuid";
+
+/// How many characters of a secret `Debug` shows: enough to tell two apart in a log, too few to
+/// use one.
+const SHOWN_SECRET_CHARS: usize = 6;
+
+/// Formats a secret as its first few characters and an ellipsis.
+struct Redacted<'a>(&'a str);
+
+impl std::fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown: String = self.0.chars().take(SHOWN_SECRET_CHARS).collect();
+        write!(f, "\"{shown}…\"")
+    }
+}

@@ -6,7 +6,7 @@ use crate::Millis;
 
 /// A row of `session`.
 #[sea_orm::model]
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "session")]
 pub struct Model {
     /// The session id.
@@ -29,3 +29,47 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Shows only the start of the session id: the whole id is the bearer secret.
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        debug_session(
+            f,
+            "Model",
+            &self.id,
+            &self.user_id,
+            self.active_expires,
+            self.idle_expires,
+        )
+    }
+}
+
+/// Shows only the start of the session id, as [`Model`] does.
+impl std::fmt::Debug for ModelEx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        debug_session(
+            f,
+            "ModelEx",
+            &self.id,
+            &self.user_id,
+            self.active_expires,
+            self.idle_expires,
+        )
+    }
+}
+
+fn debug_session(
+    f: &mut std::fmt::Formatter<'_>,
+    name: &str,
+    id: &str,
+    user_id: &str,
+    active_expires: Millis,
+    idle_expires: Millis,
+) -> std::fmt::Result {
+    f.debug_struct(name)
+        .field("id", &crate::Redacted(id))
+        .field("user_id", &user_id)
+        .field("active_expires", &active_expires)
+        .field("idle_expires", &idle_expires)
+        .finish_non_exhaustive()
+}

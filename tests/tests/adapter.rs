@@ -580,8 +580,8 @@ async fn set_session_stores_it(db: DatabaseConnection) {
     let session = SessionRow {
         id: "s".repeat(127),
         user_id: ada.id.clone(),
-        active_expires: 4_102_444_800_000,
-        idle_expires: 0,
+        active_expires: 0,
+        idle_expires: 4_102_444_800_000,
     };
     adapter(&db).set_session(&session).await.unwrap();
     assert_eq!(tables::sessions(&db).await, [session]);
@@ -821,6 +821,180 @@ async fn the_adapter_inside_a_callers_transaction_commits_with_it(db: DatabaseCo
     assert_eq!(tables::keys(&db).await, [key]);
 }
 
+async fn a_typed_error_inside_a_callers_transaction_leaves_it_usable(db: DatabaseConnection) {
+    let ada = insert_user(&db, "ada").await;
+    let taken = insert_session(&db, &ada.id).await;
+    let grace = new_user("grace");
+    let transaction = db.begin().await.unwrap();
+    let adapter = SeaOrmAdapter::<Profile, _>::within(&transaction);
+    adapter.set_user(&grace, None).await.unwrap();
+    let duplicate = SessionRow {
+        user_id: grace.id.clone(),
+        ..taken.clone()
+    };
+    assert!(matches!(
+        adapter.set_session(&duplicate).await,
+        Err(Error::DuplicateSessionId)
+    ));
+    let orphan = KeyRow {
+        id: "test:orphan".into(),
+        user_id: new_user_id(),
+        primary: false,
+        hashed_password: None,
+    };
+    assert!(matches!(
+        adapter.set_key(&orphan).await,
+        Err(Error::InvalidUserId)
+    ));
+    assert!(matches!(
+        adapter.set_key(&key_of(&grace, true, None)).await,
+        Ok(())
+    ));
+    assert!(matches!(
+        adapter.set_user(&grace, None).await,
+        Err(Error::DuplicateUserId)
+    ));
+    // A database error, not a typed one, leaves it usable too.
+    assert!(matches!(
+        adapter.delete_user(&ada.id).await,
+        Err(Error::Database(_))
+    ));
+    let session = SessionRow {
+        id: "grace-session".into(),
+        ..duplicate
+    };
+    adapter.set_session(&session).await.unwrap();
+    drop(adapter);
+    transaction.commit().await.unwrap();
+
+    let users: Vec<String> = tables::users(&db)
+        .await
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let mut expected = vec![ada.id.clone(), grace.id.clone()];
+    expected.sort();
+    assert_eq!(users, expected);
+    assert_eq!(tables::keys(&db).await, [key_of(&grace, true, None)]);
+    assert_eq!(tables::sessions(&db).await.len(), 2);
+}
+
+async fn set_session_whose_idle_expiry_is_before_its_active_expiry_is_invalid_value(
+    db: DatabaseConnection,
+) {
+    let ada = insert_user(&db, "ada").await;
+    let session = SessionRow {
+        id: "s".into(),
+        user_id: ada.id.clone(),
+        active_expires: NOW + 1,
+        idle_expires: NOW,
+    };
+    assert!(matches!(
+        adapter(&db).set_session(&session).await,
+        Err(Error::InvalidValue {
+            column: "session.idle_expires",
+            problem: ValueProblem::BeforeActiveExpires
+        })
+    ));
+    assert!(tables::sessions(&db).await.is_empty());
+}
+
+async fn delete_sessions_of_70_000_ids_deletes_the_existing_ones(db: DatabaseConnection) {
+    let ada = insert_user(&db, "ada").await;
+    let kept = insert_session(&db, &ada.id).await;
+    let mut doomed = Vec::new();
+    for _ in 0..3 {
+        doomed.push(insert_session(&db, &ada.id).await.id);
+    }
+    let mut ids: Vec<String> = (0..70_000).map(|i| format!("missing-{i}")).collect();
+    // Spread over the chunks: first, middle and last.
+    ids[0] = doomed[0].clone();
+    ids[35_000] = doomed[1].clone();
+    ids[69_999] = doomed[2].clone();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    assert_eq!(adapter(&db).delete_sessions(&ids).await.unwrap(), 3);
+    assert_eq!(tables::session_ids(&db).await, [kept.id]);
+}
+
+async fn replace_key_password_replaces_only_the_hash_it_names(db: DatabaseConnection) {
+    let ada = insert_user(&db, "ada").await;
+    let key = insert_key(&db, &ada, true, Some("old")).await;
+    let adapter = adapter(&db);
+    assert!(
+        !adapter
+            .replace_key_password(&key.id, "other", "new")
+            .await
+            .unwrap()
+    );
+    assert_eq!(tables::keys(&db).await, std::slice::from_ref(&key));
+    assert!(
+        adapter
+            .replace_key_password(&key.id, "old", "new")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        tables::keys(&db).await[0].hashed_password.as_deref(),
+        Some("new")
+    );
+    assert!(
+        !adapter
+            .replace_key_password(&key.id, "old", "newer")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !adapter
+            .replace_key_password("test:nobody", "old", "new")
+            .await
+            .unwrap()
+    );
+}
+
+async fn expire_idle_session_cuts_an_idle_session_once(db: DatabaseConnection) {
+    let ada = insert_user(&db, "ada").await;
+    let session = insert_session(&db, &ada.id).await;
+    let adapter = adapter(&db);
+    // Active at NOW: left alone.
+    assert!(
+        !adapter
+            .expire_idle_session(&session.id, NOW, NOW + 5)
+            .await
+            .unwrap()
+    );
+    assert_eq!(tables::sessions(&db).await, std::slice::from_ref(&session));
+    let idle_at = session.active_expires + 1;
+    let cut = SessionRow {
+        active_expires: idle_at + 5,
+        idle_expires: idle_at + 5,
+        ..session.clone()
+    };
+    let racers = (0..RACERS).map(|_| {
+        let adapter = adapter.clone();
+        let id = session.id.clone();
+        tokio::spawn(async move { adapter.expire_idle_session(&id, idle_at, idle_at + 5).await })
+    });
+    let mut cuts = 0;
+    for racer in racers.collect::<Vec<_>>() {
+        cuts += usize::from(racer.await.unwrap().unwrap());
+    }
+    assert_eq!(cuts, 1);
+    assert_eq!(tables::sessions(&db).await, [cut]);
+    // Dead: left alone.
+    assert!(
+        !adapter
+            .expire_idle_session(&session.id, session.idle_expires + 1, 0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !adapter
+            .expire_idle_session("missing", idle_at, idle_at)
+            .await
+            .unwrap()
+    );
+}
+
 const RACERS: usize = 32;
 
 async fn concurrent_set_key_with_one_id_succeeds_exactly_once(db: DatabaseConnection) {
@@ -941,6 +1115,11 @@ on_every_database!(Schema::Migrated =>
     the_adapter_inside_a_callers_transaction_commits_with_it,
     concurrent_set_key_with_one_id_succeeds_exactly_once,
     concurrent_set_user_with_one_key_id_stores_exactly_one_user_with_its_key,
+    a_typed_error_inside_a_callers_transaction_leaves_it_usable,
+    set_session_whose_idle_expiry_is_before_its_active_expiry_is_invalid_value,
+    delete_sessions_of_70_000_ids_deletes_the_existing_ones,
+    replace_key_password_replaces_only_the_hash_it_names,
+    expire_idle_session_cuts_an_idle_session_once,
 );
 
 /// The same reads on a `user` table that has only our `id` column.
@@ -961,7 +1140,7 @@ mod without_application_columns {
             id: "s".into(),
             user_id: user.id.clone(),
             active_expires: 4_102_444_800_000,
-            idle_expires: 0,
+            idle_expires: 4_102_444_800_000,
         };
         adapter.set_session(&session).await.unwrap();
         let found = adapter.get_session_and_user("s").await.unwrap();

@@ -4,12 +4,12 @@ use std::time::Duration;
 
 use lucia_sea_orm_adapter::SeaOrmAdapter;
 use lucia_sea_orm_auth::{
-    Auth, DEFAULT_ACTIVE_PERIOD, DEFAULT_IDLE_PERIOD, Error, HashFormat, KeyRow, ManualClock,
-    NewKey, PasswordHasher, SessionRow, SessionState, UserRow,
+    Auth, DEFAULT_ACTIVE_PERIOD, DEFAULT_IDLE_PERIOD, DEFAULT_RENEWAL_GRACE_PERIOD, Error,
+    HashFormat, KeyRow, ManualClock, NewKey, PasswordHasher, SessionRow, SessionState, UserRow,
 };
 use lucia_sea_orm_tests::on_every_database;
 use lucia_sea_orm_tests::tables::{
-    self, NOW, Profile, insert_key, insert_session_row, insert_user, new_user_id,
+    self, NOW, Profile, insert_key, insert_session, insert_session_row, insert_user, new_user_id,
 };
 use sea_orm::DatabaseConnection;
 use serde_json::json;
@@ -521,20 +521,67 @@ async fn validate_session_keeps_an_active_session_up_to_its_last_active_millisec
     assert_eq!(tables::sessions(&db).await.len(), 1);
 }
 
-async fn validate_session_renews_an_idle_session_and_invalidates_the_old_one(
+async fn validate_session_renews_an_idle_session_and_ends_the_old_one_after_the_grace_period(
     db: DatabaseConnection,
 ) {
     let (auth, clock) = auth(&db);
     let ada = ada_with_password(&auth).await;
     let old = auth.create_session(&ada.id).await.unwrap();
-    clock.set(old.active_expires + 1);
+    let renewed_at = old.active_expires + 1;
+    clock.set(renewed_at);
     let renewed = auth.validate_session(&old.id).await.unwrap();
     assert_ne!(renewed.id, old.id);
     assert_eq!((renewed.state, renewed.fresh), (SessionState::Active, true));
-    assert_eq!(renewed.active_expires, old.active_expires + 1 + DAY);
-    assert_eq!(tables::session_ids(&db).await, [renewed.id]);
+    assert_eq!(renewed.active_expires, renewed_at + DAY);
+
+    let grace_ends = renewed_at + millis(DEFAULT_RENEWAL_GRACE_PERIOD);
+    let mut ids = vec![old.id.clone(), renewed.id.clone()];
+    ids.sort();
+    assert_eq!(tables::session_ids(&db).await, ids);
+    clock.set(grace_ends);
+    let in_grace = auth.validate_session(&old.id).await.unwrap();
+    assert_eq!(
+        (in_grace.id.as_str(), in_grace.state, in_grace.fresh),
+        (old.id.as_str(), SessionState::Active, false)
+    );
+    assert_eq!(
+        (in_grace.active_expires, in_grace.idle_expires),
+        (grace_ends, grace_ends)
+    );
+    clock.set(grace_ends + 1);
     let err = auth.validate_session(&old.id).await.unwrap_err();
     assert!(matches!(err, Error::InvalidSessionId), "{err:?}");
+    assert_eq!(tables::session_ids(&db).await, [renewed.id]);
+}
+
+async fn a_zero_grace_period_ends_the_old_id_at_once(db: DatabaseConnection) {
+    let clock = ManualClock::new(NOW);
+    let auth = Auth::builder(SeaOrmAdapter::<Profile>::new(db.clone()))
+        .clock(clock.clone())
+        .renewal_grace_period(Duration::ZERO)
+        .build();
+    let ada = ada_with_password(&auth).await;
+    let old = auth.create_session(&ada.id).await.unwrap();
+    clock.set(old.active_expires + 1);
+    assert!(auth.validate_session(&old.id).await.unwrap().fresh);
+    clock.advance(Duration::from_millis(1));
+    let err = auth.validate_session(&old.id).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidSessionId), "{err:?}");
+}
+
+async fn a_session_signed_out_while_idle_is_not_renewed(db: DatabaseConnection) {
+    let (auth, clock) = auth(&db);
+    let ada = ada_with_password(&auth).await;
+    let old = auth.create_session(&ada.id).await.unwrap();
+    clock.set(old.active_expires + 1);
+    auth.invalidate_session(&old.id).await.unwrap();
+    let err = auth.validate_session(&old.id).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidSessionId), "{err:?}");
+    assert!(tables::sessions(&db).await.is_empty());
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap()
 }
 
 async fn validate_session_still_accepts_a_session_at_its_last_idle_millisecond(
@@ -600,7 +647,8 @@ async fn validate_session_user_returns_the_user_with_its_attributes(db: Database
     let (renewed, user) = auth.validate_session_user(&session.id).await.unwrap();
     assert!(renewed.fresh && renewed.id != session.id);
     assert_eq!(user, ada);
-    assert_eq!(tables::sessions(&db).await.len(), 1);
+    // The new session, and the old one for its grace period.
+    assert_eq!(tables::sessions(&db).await.len(), 2);
 }
 
 async fn renew_session_replaces_the_session_and_invalidates_the_old_one(db: DatabaseConnection) {
@@ -759,7 +807,13 @@ on_every_database!(Schema::Migrated =>
     create_session_for_an_unknown_user_is_invalid_user_id,
     create_session_deletes_the_users_dead_sessions,
     validate_session_keeps_an_active_session_up_to_its_last_active_millisecond,
-    validate_session_renews_an_idle_session_and_invalidates_the_old_one,
+    validate_session_renews_an_idle_session_and_ends_the_old_one_after_the_grace_period,
+    a_zero_grace_period_ends_the_old_id_at_once,
+    a_session_signed_out_while_idle_is_not_renewed,
+    a_rehash_never_overwrites_a_password_reset_during_sign_in,
+    an_empty_stored_hash_means_no_password,
+    a_malformed_stored_hash_is_an_invalid_password,
+    concurrent_user_deletes_and_session_writes_all_succeed,
     validate_session_still_accepts_a_session_at_its_last_idle_millisecond,
     validate_session_rejects_and_deletes_a_dead_session,
     validate_session_rejects_unknown_and_malformed_ids,
@@ -772,7 +826,7 @@ on_every_database!(Schema::Migrated =>
     the_cleanup_task_deletes_expired_sessions_periodically,
     custom_periods_set_the_expiry_times,
     hashed_session_ids_store_only_a_sha256_digest,
-    concurrent_validations_of_an_idle_session_renew_it_once,
+    concurrent_validations_of_an_idle_session_renew_it_once_and_serve_all,
 );
 
 async fn hashed_session_ids_store_only_a_sha256_digest(db: DatabaseConnection) {
@@ -800,25 +854,168 @@ async fn hashed_session_ids_store_only_a_sha256_digest(db: DatabaseConnection) {
     clock.set(session.active_expires + 1);
     let renewed = auth.validate_session(&session.id).await.unwrap();
     assert!(renewed.fresh);
-    assert_eq!(tables::session_ids(&db).await, [digest(&renewed.id)]);
+    let mut digests = vec![digest(&session.id), digest(&renewed.id)];
+    digests.sort();
+    assert_eq!(tables::session_ids(&db).await, digests);
+    // Within the grace period the old cookie still works, by its digest too.
+    let in_grace = auth.validate_session(&session.id).await.unwrap();
+    assert_eq!(
+        (in_grace.id.as_str(), in_grace.fresh),
+        (session.id.as_str(), false)
+    );
     auth.invalidate_session(&renewed.id).await.unwrap();
+    auth.invalidate_session(&session.id).await.unwrap();
     assert!(tables::sessions(&db).await.is_empty());
 }
 
-async fn concurrent_validations_of_an_idle_session_renew_it_once(db: DatabaseConnection) {
-    let (auth, clock) = auth(&db);
+async fn concurrent_validations_of_an_idle_session_renew_it_once_and_serve_all(
+    db: DatabaseConnection,
+) {
+    let (auth, clock) = auth(&pooled(&db).await);
     let ada = ada_with_password(&auth).await;
     let idle = auth.create_session(&ada.id).await.unwrap();
     clock.set(idle.active_expires + 1);
-    let (first, second) = tokio::join!(
-        auth.validate_session(&idle.id),
-        auth.validate_session(&idle.id)
-    );
-    let (renewed, refused) = match (first, second) {
-        (Ok(renewed), Err(refused)) | (Err(refused), Ok(renewed)) => (renewed, refused),
-        other => panic!("expected one renewal and one refusal, got {other:?}"),
-    };
-    assert!(renewed.fresh);
-    assert!(matches!(refused, Error::InvalidSessionId), "{refused:?}");
-    assert_eq!(tables::session_ids(&db).await, [renewed.id]);
+    let validations = (0..RACERS).map(|i| {
+        let auth = auth.clone();
+        let id = idle.id.clone();
+        // Half through each entry point: a page and its resources may use either.
+        tokio::spawn(async move {
+            if i % 2 == 0 {
+                auth.validate_session(&id).await
+            } else {
+                auth.validate_session_user(&id)
+                    .await
+                    .map(|(session, _)| session)
+            }
+        })
+    });
+    let mut renewed = Vec::new();
+    for validation in validations.collect::<Vec<_>>() {
+        let session = validation.await.unwrap().unwrap();
+        assert_eq!(session.state, SessionState::Active);
+        if session.fresh {
+            renewed.push(session.id);
+        } else {
+            assert_eq!(session.id, idle.id);
+        }
+    }
+    assert_eq!(renewed.len(), 1, "exactly one renewal");
+    let mut ids = vec![idle.id.clone(), renewed[0].clone()];
+    ids.sort();
+    assert_eq!(tables::session_ids(&db).await, ids);
+}
+
+async fn a_rehash_never_overwrites_a_password_reset_during_sign_in(db: DatabaseConnection) {
+    let (auth, _) = auth(&db);
+    for round in 0..5 {
+        let user = insert_user(&db, &format!("user{round}")).await;
+        let address = format!("user{round}@example.com");
+        insert_key(&db, &user, true, Some(S2_PASSWORD123)).await;
+        // The sign-in verifies the slow scrypt hash while the reset writes the new password;
+        // its rehash then finds a hash it did not verify and must leave it alone.
+        let (signed_in, reset) =
+            tokio::join!(auth.use_key("test", &address, Some("password123")), async {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                auth.update_key_password("test", &address, Some("new password"))
+                    .await
+            });
+        signed_in.unwrap();
+        reset.unwrap();
+        auth.use_key("test", &address, Some("new password"))
+            .await
+            .unwrap();
+        let err = auth
+            .use_key("test", &address, Some("password123"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidPassword), "{err:?}");
+    }
+}
+
+async fn an_empty_stored_hash_means_no_password(db: DatabaseConnection) {
+    let (auth, _) = auth(&db);
+    let ada = insert_user(&db, "ada").await;
+    insert_key(&db, &ada, true, Some("")).await;
+    let key = auth.get_key("test", "ada@example.com").await.unwrap();
+    assert!(!key.has_password);
+    auth.use_key("test", "ada@example.com", None).await.unwrap();
+    let err = auth
+        .use_key("test", "ada@example.com", Some("anything"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidPassword), "{err:?}");
+}
+
+async fn a_malformed_stored_hash_is_an_invalid_password(db: DatabaseConnection) {
+    let (auth, _) = auth(&db);
+    let truncated = &S2_PASSWORD123[..40];
+    for (i, stored) in ["HASHED", truncated, "s2:", "$argon2id$v=19$m=19456"]
+        .into_iter()
+        .enumerate()
+    {
+        let user = insert_user(&db, &format!("user{i}")).await;
+        insert_key(&db, &user, true, Some(stored)).await;
+        let address = format!("user{i}@example.com");
+        let key = auth.get_key("test", &address).await.unwrap();
+        assert!(key.has_password, "{stored}");
+        let err = auth
+            .use_key("test", &address, Some("password123"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidPassword), "{stored}: {err:?}");
+    }
+}
+
+const RACERS: usize = 64;
+
+/// The same database through a pool of several connections, set up as the README recommends:
+/// SeaORM gives SQLite a single connection by default, which would serialise every call.
+async fn pooled(db: &DatabaseConnection) -> DatabaseConnection {
+    use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+
+    if db.get_database_backend() != sea_orm::DbBackend::Sqlite {
+        return db.clone();
+    }
+    let options = db.get_sqlite_connection_pool().connect_options();
+    let mut pooled =
+        sea_orm::ConnectOptions::new(format!("sqlite://{}", options.get_filename().display()));
+    pooled.max_connections(8).map_sqlx_sqlite_opts(|o| {
+        o.journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+    });
+    sea_orm::Database::connect(pooled).await.unwrap()
+}
+
+async fn concurrent_user_deletes_and_session_writes_all_succeed(db: DatabaseConnection) {
+    let (auth, _) = auth(&pooled(&db).await);
+    let mut doomed = Vec::new();
+    let mut kept = Vec::new();
+    for i in 0..RACERS {
+        let user = insert_user(&db, &format!("doomed{i}")).await;
+        insert_session(&db, &user.id).await;
+        doomed.push(user.id);
+        kept.push(insert_user(&db, &format!("kept{i}")).await.id);
+    }
+    let deletes = doomed.iter().map(|id| {
+        let (auth, id) = (auth.clone(), id.clone());
+        tokio::spawn(async move { auth.delete_user(&id).await })
+    });
+    let sessions = kept.iter().map(|id| {
+        let (auth, id) = (auth.clone(), id.clone());
+        tokio::spawn(async move { auth.create_session(&id).await.map(drop) })
+    });
+    let tasks: Vec<_> = deletes.chain(sessions).collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let users: Vec<String> = tables::users(&db)
+        .await
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let mut expected = kept.clone();
+    expected.sort();
+    assert_eq!(users, expected);
+    assert_eq!(tables::sessions(&db).await.len(), kept.len());
 }

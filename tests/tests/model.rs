@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use lucia_sea_orm_adapter::SeaOrmAdapter;
-use lucia_sea_orm_auth::{Adapter, Error, KeyRow, SessionRow, UserRow};
+use lucia_sea_orm_auth::{Adapter, Error, KeyRow, SessionRow, UserRow, ValueProblem};
 use lucia_sea_orm_entity::{key, session, user};
 use lucia_sea_orm_tests::on_every_database;
 use lucia_sea_orm_tests::tables::{self, NOW, Profile};
@@ -349,6 +349,8 @@ enum Failure {
     InvalidUserId,
     InvalidKeyId,
     KeyBelongsToAnotherUser,
+    /// `idle_expires` before `active_expires`.
+    IdleBeforeActive,
     /// Any database error: the model does not say which.
     Database,
     /// A variant the model never predicts, shown whole.
@@ -363,6 +365,10 @@ fn failure(err: &Error) -> Failure {
         Error::InvalidUserId => Failure::InvalidUserId,
         Error::InvalidKeyId => Failure::InvalidKeyId,
         Error::KeyBelongsToAnotherUser { .. } => Failure::KeyBelongsToAnotherUser,
+        Error::InvalidValue {
+            problem: ValueProblem::BeforeActiveExpires,
+            ..
+        } => Failure::IdleBeforeActive,
         Error::Database(_) => Failure::Database,
         other => Failure::Other(format!("{other:?}")),
     }
@@ -492,6 +498,9 @@ impl Model {
                 active_expires,
                 idle_expires,
             } => {
+                if idle_expires.millis() < active_expires.millis() {
+                    return Err(Failure::IdleBeforeActive);
+                }
                 if self.sessions.contains_key(id.as_str()) {
                     return Err(Failure::DuplicateSessionId);
                 }

@@ -119,4 +119,49 @@ async fn no_secret_is_traced_or_shown_by_debug(db: DatabaseConnection) {
     assert!(format!("{session:?}").contains(&session.id[..6]));
 }
 
-on_every_database!(Schema::Migrated => no_secret_is_traced_or_shown_by_debug);
+async fn entities_debug_shows_no_session_id_or_password_hash(db: DatabaseConnection) {
+    use lucia_sea_orm_entity::{key, session};
+    use sea_orm::EntityTrait;
+
+    let ada = tables::insert_user(&db, "ada").await;
+    let stored_session = tables::insert_session(&db, &ada.id).await;
+    let stored_key = tables::insert_key(&db, &ada, true, Some("$argon2id$secret-hash")).await;
+    let session = session::Entity::find().one(&db).await.unwrap().unwrap();
+    let key = key::Entity::find().one(&db).await.unwrap().unwrap();
+    let debug = format!("{session:?} {key:?} {session:#?} {key:#?}");
+    assert_hidden(
+        &debug,
+        &[
+            stored_session.id.clone(),
+            stored_key.hashed_password.clone().unwrap(),
+        ],
+    );
+    assert!(debug.contains(&stored_session.id[..6]), "{debug}");
+    assert!(debug.contains(&stored_key.id), "{debug}");
+}
+
+async fn a_malformed_stored_hash_is_logged_without_the_hash(db: DatabaseConnection) {
+    let traced = traced();
+    let auth = Auth::builder(SeaOrmAdapter::<Profile>::new(db.clone())).build();
+    let ada = tables::insert_user(&db, "malformed").await;
+    let damaged = "s2:secretsalt0000:deadbeef";
+    tables::insert_key(&db, &ada, true, Some(damaged)).await;
+    let err = auth
+        .use_key("test", "malformed@example.com", Some(PASSWORD))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidPassword), "{err:?}");
+    let traced = String::from_utf8_lossy(&traced.lock().expect("not poisoned")).into_owned();
+    assert!(
+        traced.contains("stored password hash is malformed") && traced.contains(&ada.id),
+        "the malformed hash of user {} is logged",
+        ada.id
+    );
+    assert_hidden(&traced, &[damaged.to_owned(), "secretsalt".to_owned()]);
+}
+
+on_every_database!(Schema::Migrated =>
+    no_secret_is_traced_or_shown_by_debug,
+    entities_debug_shows_no_session_id_or_password_hash,
+    a_malformed_stored_hash_is_logged_without_the_hash,
+);

@@ -1,0 +1,409 @@
+//! The session cookie: writing it for a session, the blank cookie that ends it, and reading the
+//! session id back from a request, on the `http` and `cookie` crates' types.
+
+use std::borrow::Cow;
+
+use cookie::time::OffsetDateTime;
+use cookie::{Cookie, SameSite};
+use http::header::{COOKIE, InvalidHeaderValue};
+use http::{HeaderMap, HeaderValue};
+
+use crate::Session;
+
+/// The name of the session cookie unless set: `auth_session`, as Lucia names it.
+pub const DEFAULT_SESSION_COOKIE_NAME: &str = "auth_session";
+
+/// The longest cookie value read as a session id, in bytes; a longer value is "no session".
+///
+/// Session ids are 40 characters; the bound only keeps a hostile 10 kB value from travelling to
+/// the database, whatever id generator is configured.
+pub const MAX_SESSION_ID_BYTES: usize = 255;
+
+/// How the session cookie is written and read: name, `Secure`, `SameSite`, path and domain.
+///
+/// The defaults are Lucia's production cookie: `auth_session=<id>; HttpOnly; SameSite=Lax;
+/// Secure; Path=/; Expires=<the session's idle expiry>`, with no `Domain` (the cookie goes back
+/// to the host that set it only). `HttpOnly` is always on: no script of the page ever needs the
+/// session id, and a script that can read it can send it elsewhere.
+///
+/// ```
+/// use lucia_sea_orm_auth::{Session, SessionCookie, SessionState};
+///
+/// let cookies = SessionCookie::default();
+/// let session = Session {
+///     id: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".into(),
+///     user_id: "ada".into(),
+///     active_expires: 1_000,
+///     idle_expires: 1_700_000_000_000,
+///     state: SessionState::Active,
+///     fresh: true,
+/// };
+/// assert_eq!(
+///     cookies.for_session(&session).to_string(),
+///     "auth_session=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; HttpOnly; SameSite=Lax; Secure; \
+///      Path=/; Expires=Tue, 14 Nov 2023 22:13:20 GMT",
+/// );
+/// assert_eq!(
+///     cookies.blank().to_string(),
+///     "auth_session=; HttpOnly; SameSite=Lax; Secure; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+/// );
+///
+/// // Plain-HTTP development has to say so.
+/// let development = SessionCookie::builder().secure(false).build();
+/// assert!(!development.for_session(&session).to_string().contains("Secure"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionCookie {
+    name: Cow<'static, str>,
+    secure: bool,
+    same_site: SameSite,
+    path: Cow<'static, str>,
+    domain: Option<Cow<'static, str>>,
+}
+
+impl Default for SessionCookie {
+    fn default() -> Self {
+        Self::builder().build()
+    }
+}
+
+/// Configures a [`SessionCookie`]; every setting has a default.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct SessionCookieBuilder {
+    cookie: SessionCookie,
+}
+
+impl SessionCookieBuilder {
+    /// The cookie's name: [`DEFAULT_SESSION_COOKIE_NAME`] unless set.
+    pub fn name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.cookie.name = name.into();
+        self
+    }
+
+    /// Whether the cookie is `Secure` (sent over HTTPS only): on unless set. Turn it off only
+    /// for development over plain HTTP; browsers treat `http://localhost` as secure anyway.
+    pub fn secure(mut self, secure: bool) -> Self {
+        self.cookie.secure = secure;
+        self
+    }
+
+    /// The cookie's `SameSite`: [`SameSite::Lax`] unless set. `Lax` keeps the session on links
+    /// followed from other sites and withholds it from their forms and scripts; `None` needs
+    /// `Secure`, or browsers drop the cookie.
+    pub fn same_site(mut self, same_site: SameSite) -> Self {
+        self.cookie.same_site = same_site;
+        self
+    }
+
+    /// The cookie's `Path`: `/` unless set.
+    pub fn path(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.cookie.path = path.into();
+        self
+    }
+
+    /// The cookie's `Domain`: none unless set, so that only the host that set the cookie gets it
+    /// back. A domain shares the session with every subdomain.
+    pub fn domain(mut self, domain: impl Into<Cow<'static, str>>) -> Self {
+        self.cookie.domain = Some(domain.into());
+        self
+    }
+
+    /// The configured [`SessionCookie`].
+    pub fn build(self) -> SessionCookie {
+        self.cookie
+    }
+}
+
+impl SessionCookie {
+    /// A builder with every setting at its default.
+    pub fn builder() -> SessionCookieBuilder {
+        SessionCookieBuilder {
+            cookie: SessionCookie {
+                name: Cow::Borrowed(DEFAULT_SESSION_COOKIE_NAME),
+                secure: true,
+                same_site: SameSite::Lax,
+                path: Cow::Borrowed("/"),
+                domain: None,
+            },
+        }
+    }
+
+    /// The cookie's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The cookie that hands `session` to the client: its id, expiring with the session's idle
+    /// expiry (so the browser forgets it when the server would refuse it).
+    pub fn for_session(&self, session: &Session) -> Cookie<'static> {
+        self.with_value(session.id.clone(), expiry(session.idle_expires))
+    }
+
+    /// The blank cookie that ends the session on the client: empty, expiring at the Unix epoch.
+    pub fn blank(&self) -> Cookie<'static> {
+        self.with_value(String::new(), OffsetDateTime::UNIX_EPOCH)
+    }
+
+    /// [`for_session`](Self::for_session) as a `Set-Cookie` header value.
+    ///
+    /// Errors: a session id with characters a header cannot hold (only possible with a custom
+    /// id generator).
+    pub fn set_cookie_for_session(
+        &self,
+        session: &Session,
+    ) -> Result<HeaderValue, InvalidHeaderValue> {
+        HeaderValue::try_from(self.for_session(session).to_string())
+    }
+
+    /// [`blank`](Self::blank) as a `Set-Cookie` header value.
+    pub fn set_blank_cookie(&self) -> HeaderValue {
+        match HeaderValue::try_from(self.blank().to_string()) {
+            Ok(value) => value,
+            // The name, path and domain are the application's; should they hold characters a
+            // header cannot, the bare expired name still ends the session.
+            Err(_) => HeaderValue::from_static("auth_session=; Max-Age=0"),
+        }
+    }
+
+    fn with_value(&self, value: String, expires: OffsetDateTime) -> Cookie<'static> {
+        let mut cookie = Cookie::build((self.name.clone(), value))
+            .http_only(true)
+            .same_site(self.same_site)
+            .secure(self.secure)
+            .path(self.path.clone())
+            .expires(expires);
+        if let Some(domain) = &self.domain {
+            cookie = cookie.domain(domain.clone());
+        }
+        cookie.build()
+    }
+
+    /// The session id in the request's `Cookie` headers, if any; `None` when there is none or it
+    /// cannot be one. [`read`](Self::read) tells those two apart.
+    ///
+    /// ```
+    /// use http::{HeaderMap, HeaderValue, header::COOKIE};
+    /// use lucia_sea_orm_auth::SessionCookie;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.append(COOKIE, HeaderValue::from_static("theme=dark;  lang=en"));
+    /// headers.append(COOKIE, HeaderValue::from_static(" auth_session=abc123 ;x=1"));
+    /// assert_eq!(SessionCookie::default().session_id(&headers), Some("abc123"));
+    /// ```
+    pub fn session_id<'h>(&self, headers: &'h HeaderMap) -> Option<&'h str> {
+        match self.read(headers) {
+            CookieSessionId::Id(id) => Some(id),
+            CookieSessionId::Absent | CookieSessionId::Malformed => None,
+        }
+    }
+
+    /// What the request's `Cookie` headers say about the session: no cookie, a cookie that
+    /// cannot hold a session id, or a candidate id.
+    ///
+    /// Robust to what clients and proxies send: any number of `Cookie` headers and of cookies in
+    /// each, odd spacing, empty pairs, bytes that are not UTF-8 in other cookies. Of several
+    /// cookies with our name, the first non-empty one counts (browsers send the one with the
+    /// longest path first); an empty one (the blank cookie) is no cookie. A value longer than
+    /// [`MAX_SESSION_ID_BYTES`], quoted, or not printable ASCII is
+    /// [`Malformed`](CookieSessionId::Malformed), never an error. Whether a candidate id is a
+    /// *live* session is for [`Auth::validate_session`](crate::Auth::validate_session) to say.
+    ///
+    /// ```
+    /// use http::{HeaderMap, HeaderValue, header::COOKIE};
+    /// use lucia_sea_orm_auth::{CookieSessionId, SessionCookie};
+    ///
+    /// let cookies = SessionCookie::default();
+    /// let mut headers = HeaderMap::new();
+    /// assert_eq!(cookies.read(&headers), CookieSessionId::Absent);
+    /// let non_ascii = HeaderValue::from_bytes("auth_session=café".as_bytes()).unwrap();
+    /// headers.insert(COOKIE, non_ascii);
+    /// assert_eq!(cookies.read(&headers), CookieSessionId::Malformed);
+    /// headers.insert(COOKIE, HeaderValue::from_static("auth_session=; auth_session=abc"));
+    /// assert_eq!(cookies.read(&headers), CookieSessionId::Id("abc"));
+    /// ```
+    pub fn read<'h>(&self, headers: &'h HeaderMap) -> CookieSessionId<'h> {
+        let value = headers
+            .get_all(COOKIE)
+            .iter()
+            .find_map(|header| self.value_in(header.as_bytes()));
+        match value {
+            None => CookieSessionId::Absent,
+            Some(Some(value)) if is_session_id(value) => CookieSessionId::Id(value),
+            Some(_) => CookieSessionId::Malformed,
+        }
+    }
+
+    /// The first non-empty value of our cookie in one `Cookie` header: `Some(None)` when it is
+    /// not text.
+    fn value_in<'h>(&self, header: &'h [u8]) -> Option<Option<&'h str>> {
+        let name = self.name.as_bytes();
+        // Pairs are split on bytes rather than parsing the whole header as text, so that a
+        // non-UTF-8 byte in someone else's cookie does not hide ours.
+        header.split(|&byte| byte == b';').find_map(|pair| {
+            let pair = pair.trim_ascii_start();
+            let rest = pair.strip_prefix(name)?;
+            // `name=`, possibly with spaces before `=`; another cookie may start with our name.
+            if !rest.trim_ascii_start().starts_with(b"=") {
+                return None;
+            }
+            let Ok(pair) = std::str::from_utf8(pair) else {
+                return Some(None);
+            };
+            let cookie = Cookie::parse(pair).ok()?;
+            let value = cookie.value_raw()?;
+            (!value.is_empty()).then_some(Some(value))
+        })
+    }
+}
+
+/// What a request's `Cookie` headers hold in place of the session cookie; see
+/// [`SessionCookie::read`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CookieSessionId<'h> {
+    /// No session cookie (or only blank ones).
+    Absent,
+    /// A session cookie whose value cannot be a session id: signed out, and the cookie should be
+    /// cleared.
+    Malformed,
+    /// A value that may be a session id.
+    Id(&'h str),
+}
+
+/// Whether a cookie value can be a session id at all: printable ASCII without quotes, spaces
+/// or separators, and not oversized.
+fn is_session_id(value: &str) -> bool {
+    value.len() <= MAX_SESSION_ID_BYTES
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !matches!(b, b'"' | b',' | b';' | b'\\'))
+}
+
+/// The last second of the four-digit years HTTP dates have: 9999-12-31T23:59:59Z.
+const LAST_HTTP_DATE: i64 = 253_402_300_799;
+
+/// `idle_expires` (milliseconds since the epoch) as a cookie expiry, to the second, clamped to
+/// what an HTTP date can say.
+fn expiry(idle_expires: i64) -> OffsetDateTime {
+    let seconds = idle_expires.div_euclid(1000).clamp(0, LAST_HTTP_DATE);
+    OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(values: &[&[u8]]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(COOKIE, HeaderValue::from_bytes(value).unwrap());
+        }
+        headers
+    }
+
+    fn read(values: &[&[u8]]) -> CookieSessionId<'static> {
+        let headers = Box::leak(Box::new(headers(values)));
+        SessionCookie::default().read(headers)
+    }
+
+    #[test]
+    fn the_id_is_found_among_several_cookies_and_headers_with_odd_spacing() {
+        assert_eq!(read(&[b"auth_session=abc"]), CookieSessionId::Id("abc"));
+        assert_eq!(
+            read(&[b"a=1;b=2", b"  c=3 ;  auth_session = abc  ; d=4"]),
+            CookieSessionId::Id("abc")
+        );
+        assert_eq!(
+            read(&[b";;; auth_session=abc;;"]),
+            CookieSessionId::Id("abc")
+        );
+        assert_eq!(read(&[b"\tauth_session=abc"]), CookieSessionId::Id("abc"));
+    }
+
+    #[test]
+    fn of_duplicates_the_first_non_empty_one_counts() {
+        assert_eq!(
+            read(&[b"auth_session=first; auth_session=second"]),
+            CookieSessionId::Id("first")
+        );
+        assert_eq!(
+            read(&[b"auth_session=", b"auth_session=second"]),
+            CookieSessionId::Id("second")
+        );
+    }
+
+    #[test]
+    fn other_cookies_starting_with_our_name_are_not_ours() {
+        assert_eq!(
+            read(&[b"auth_session_old=x; xauth_session=y; auth_sessions=z"]),
+            CookieSessionId::Absent
+        );
+    }
+
+    #[test]
+    fn no_cookie_and_blank_cookies_are_absent() {
+        assert_eq!(read(&[]), CookieSessionId::Absent);
+        assert_eq!(read(&[b""]), CookieSessionId::Absent);
+        assert_eq!(read(&[b"auth_session="]), CookieSessionId::Absent);
+        assert_eq!(read(&[b"auth_session"]), CookieSessionId::Absent);
+    }
+
+    #[test]
+    fn non_utf8_bytes_in_another_cookie_do_not_hide_ours() {
+        assert_eq!(
+            read(&[b"x=\xff\xfe; auth_session=abc"]),
+            CookieSessionId::Id("abc")
+        );
+    }
+
+    #[test]
+    fn values_that_cannot_be_ids_are_malformed() {
+        let long = format!("auth_session={}", "a".repeat(MAX_SESSION_ID_BYTES + 1));
+        for value in [
+            long.as_bytes(),
+            b"auth_session=\xff\xfe",
+            "auth_session=café".as_bytes(),
+            b"auth_session=\"abc\"",
+            b"auth_session=a\\b",
+            b"auth_session=a,b",
+        ] {
+            assert_eq!(read(&[value]), CookieSessionId::Malformed, "{value:?}");
+        }
+        let longest = format!("auth_session={}", "a".repeat(MAX_SESSION_ID_BYTES));
+        assert!(matches!(
+            read(&[longest.as_bytes()]),
+            CookieSessionId::Id(_)
+        ));
+    }
+
+    #[test]
+    fn a_thousand_cookies_in_one_header_are_read() {
+        let mut header: String = (0..1000).map(|i| format!("c{i}=v{i}; ")).collect();
+        header.push_str("auth_session=abc");
+        assert_eq!(read(&[header.as_bytes()]), CookieSessionId::Id("abc"));
+    }
+
+    #[test]
+    fn a_renamed_cookie_is_read_and_written_under_its_name() {
+        let cookies = SessionCookie::builder()
+            .name("__Host-session")
+            .same_site(SameSite::Strict)
+            .path("/app")
+            .domain("example.com")
+            .build();
+        let headers = headers(&[b"auth_session=a; __Host-session=b"]);
+        assert_eq!(cookies.read(&headers), CookieSessionId::Id("b"));
+        assert_eq!(
+            cookies.blank().to_string(),
+            "__Host-session=; HttpOnly; SameSite=Strict; Secure; Path=/app; Domain=example.com; \
+             Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+        );
+    }
+
+    #[test]
+    fn expiry_is_the_idle_expiry_to_the_second_and_clamped() {
+        assert_eq!(expiry(1_999).unix_timestamp(), 1);
+        assert_eq!(expiry(-5).unix_timestamp(), 0);
+        assert_eq!(expiry(i64::MAX).unix_timestamp(), 253_402_300_799);
+    }
+}
