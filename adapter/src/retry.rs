@@ -2,7 +2,11 @@
 //!
 //! InnoDB takes locks on parent rows for foreign-key checks and on index gaps for deletes, so
 //! concurrent writes to one user's rows (creating a session while the user is being deleted)
-//! can deadlock; PostgreSQL can too, more rarely. The database then aborts one statement and
+//! can deadlock; PostgreSQL can too, more rarely. On a MariaDB Galera cluster, two nodes that
+//! write conflicting rows both succeed locally and the later one fails certification at
+//! `COMMIT` (or on its next statement, if an applier aborted it) with the same deadlock error,
+//! 1213 / SQLSTATE 40001; the new attempt then sees the winner's row (tested in
+//! `tests/tests/galera.rs`). The database then aborts one statement and
 //! asks for a retry, which is safe when every retried attempt is a whole statement or a whole
 //! transaction of the adapter's own. Inside a caller's transaction it is not (MySQL rolls back
 //! the whole transaction, the caller's work included), so there the error is returned.
