@@ -141,7 +141,7 @@ impl Fixture {
         match self.backend {
             Backend::Sqlite => 0,
             Backend::Postgres => 1,
-            Backend::MySql => 2,
+            Backend::MySql | Backend::Galera => 2,
         }
     }
 
