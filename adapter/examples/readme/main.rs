@@ -7,6 +7,7 @@
 //! `postgres://…` or `mysql://…` URL of an empty database works too.
 
 mod migrator;
+mod scaling_out;
 
 use migrator::Migrator;
 
@@ -102,6 +103,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(owner.id, user.id);
     auth.invalidate_session(&cookie).await?; // sign out
 
+    let auth = Auth::builder(SeaOrmAdapter::<Profile>::new(db))
+        .sharing_with_lucia_js()
+        .build();
+    let lucia_key = NewKey::with_password("email", "lucia@example.com", "correct horse");
+    auth.create_user(
+        Profile {
+            username: "lucia".into(),
+        },
+        Some(lucia_key),
+    )
+    .await?;
+    let stored = auth.adapter().get_key("email:lucia@example.com").await?;
+    // A hash the JS library verifies.
+    assert!(
+        stored
+            .and_then(|key| key.hashed_password)
+            .is_some_and(|hash| hash.starts_with("s2:"))
+    );
+
     use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 
     let cores = u32::try_from(std::thread::available_parallelism()?.get())?;
@@ -113,6 +133,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(std::time::Duration::from_secs(5))
         });
+
+    let url = std::env::var("DATABASE_URL")?;
+    if url.starts_with("mysql:") {
+        use sea_orm::ConnectionTrait;
+
+        let node = scaling_out::connect_to_node(&url).await?;
+        node.execute_unprepared("SELECT 1").await?;
+        node.close().await?;
+    }
 
     println!("Every README snippet ran.");
     Ok(())
