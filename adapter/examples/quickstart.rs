@@ -67,12 +67,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let renewed = auth.validate_session(&session.id).await?;
     println!(
         "6. 25 hours later the session is idle. Validating it renewed it: new session {} \
-         (fresh: {}), and the old one is invalidated.",
+         (fresh: {}).",
         show(&renewed),
         renewed.fresh
     );
-    if let Err(Error::InvalidSessionId) = auth.validate_session(&session.id).await {
-        println!("   The old id is now rejected: InvalidSessionId.");
+    let in_grace = auth.validate_session(&session.id).await?;
+    println!(
+        "   The old id stays valid for a 30-second grace period, so requests already on their \
+         way with it are served: {:?}, fresh: {}.",
+        in_grace.state, in_grace.fresh
+    );
+    clock.advance(Duration::from_secs(31));
+    match auth.validate_session(&session.id).await {
+        Err(Error::InvalidSessionId) => {
+            println!("   31 seconds later the old id is rejected: InvalidSessionId.")
+        }
+        other => {
+            return Err(format!("the old id must end with the grace period, got {other:?}").into());
+        }
     }
 
     auth.invalidate_session(&renewed.id).await?;
