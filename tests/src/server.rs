@@ -397,6 +397,31 @@ pub(crate) fn running_as_root() -> bool {
 
 /// Creates a MariaDB data directory `dir` with its system tables, owned by `mysql` when root.
 pub(crate) fn install_mariadb(program: &Path, dir: &Path, as_root: bool) {
+    // `mariadb-install-db` has failed now and then while several ran at once (seen in CI; its
+    // log went with the directory): one more try on an emptied directory, whose failure is the
+    // one reported.
+    let first = install_mariadb_command(program, dir, as_root).output();
+    if first.as_ref().is_ok_and(|output| output.status.success()) {
+        return;
+    }
+    eprintln!("mariadb-install-db failed, trying once more: {first:?}");
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let _ = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+        }
+    }
+    check(
+        "mariadb-install-db",
+        install_mariadb_command(program, dir, as_root).output(),
+    );
+}
+
+fn install_mariadb_command(program: &Path, dir: &Path, as_root: bool) -> Command {
     let mut install = Command::new(program);
     // `--no-defaults` first, so that no option file of the system server applies.
     install
@@ -412,7 +437,7 @@ pub(crate) fn install_mariadb(program: &Path, dir: &Path, as_root: bool) {
     if as_root {
         install.arg("--user=mysql");
     }
-    check("mariadb-install-db", install.output());
+    install
 }
 
 /// `mariadbd` on data directory `data` listening on 127.0.0.1:`port` only, with its socket, pid
