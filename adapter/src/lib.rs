@@ -60,6 +60,7 @@ mod attributes;
 mod columns;
 mod error;
 mod lenient;
+mod pool;
 mod retry;
 mod statements;
 
@@ -74,7 +75,8 @@ use sea_orm::sea_query::{
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseExecutor,
     DatabaseTransaction, DbErr, DeleteMany, EntityTrait, FromQueryResult, JsonValue, QueryFilter,
-    QueryTrait, SqlErr, SqliteTransactionMode, StatementBuilder, TransactionOptions,
+    QueryResult, QueryTrait, SqlErr, SqliteTransactionMode, Statement, StatementBuilder,
+    TransactionOptions,
     TransactionSession, TransactionTrait,
 };
 use serde::Serialize;
@@ -82,6 +84,7 @@ use serde::de::DeserializeOwned;
 
 use crate::columns::{Column, Columns};
 use crate::error::{database, insert_error};
+use crate::pool::Pool;
 use crate::retry::retry_deadlocks;
 use crate::statements::{ACTIVE_EXPIRES, HotReads, IDLE_EXPIRES, USER_ID};
 
@@ -94,6 +97,9 @@ pub struct SeaOrmAdapter<A, C = DatabaseConnection> {
     connection: C,
     columns: Columns,
     reads: Arc<HotReads>,
+    /// The sqlx pool beneath a SeaORM pool, which runs the statements made outside a transaction
+    /// (`src/pool.rs` says why); `None` inside a caller's transaction.
+    pool: Option<Pool>,
     /// Whether the adapter runs inside a caller's transaction: its writes are then savepoints,
     /// and a deadlock victim is not run again (MySQL has already rolled back the caller's work
     /// too).
@@ -104,7 +110,8 @@ pub struct SeaOrmAdapter<A, C = DatabaseConnection> {
 impl<A> SeaOrmAdapter<A> {
     /// An adapter over a connection pool, for the database it is connected to.
     pub fn new(connection: DatabaseConnection) -> Self {
-        Self::over(connection, false)
+        let pool = Pool::of(&connection);
+        Self::over(connection, pool, false)
     }
 }
 
@@ -113,17 +120,18 @@ impl<'c, A> SeaOrmAdapter<A, DatabaseExecutor<'c>> {
     /// with the caller's other work. Its own transactions (`set_user` with a key, the atomic
     /// updates) are savepoints in it.
     pub fn within(transaction: &'c DatabaseTransaction) -> Self {
-        Self::over(DatabaseExecutor::from(transaction), true)
+        Self::over(DatabaseExecutor::from(transaction), None, true)
     }
 }
 
 impl<A, C: ConnectionTrait> SeaOrmAdapter<A, C> {
-    fn over(connection: C, in_caller_transaction: bool) -> Self {
+    fn over(connection: C, pool: Option<Pool>, in_caller_transaction: bool) -> Self {
         let backend = connection.get_database_backend();
         Self {
             connection,
             columns: Columns::new(backend),
             reads: Arc::new(HotReads::new(backend)),
+            pool,
             in_caller_transaction,
             attributes: PhantomData,
         }
@@ -152,6 +160,7 @@ impl<A, C: Clone> Clone for SeaOrmAdapter<A, C> {
             connection: self.connection.clone(),
             columns: self.columns,
             reads: Arc::clone(&self.reads),
+            pool: self.pool.clone(),
             in_caller_transaction: self.in_caller_transaction,
             attributes: PhantomData,
         }
@@ -169,7 +178,7 @@ where
         if !self.columns.can_hold(Column::UserId, user_id) {
             return Ok(None);
         }
-        select_user(&self.connection, user_id).await
+        user_from_row(self.query_one(self.user_select(user_id)).await?)
     }
 
     async fn set_user(&self, user: &UserRow<A>, key: Option<&KeyRow>) -> Result<()> {
@@ -242,9 +251,11 @@ where
             if let Some(update) = &update {
                 transaction.execute(update).await.map_err(database)?;
             }
-            let user = select_user(&transaction, user_id)
-                .await?
-                .ok_or(Error::InvalidUserId)?;
+            let row = transaction
+                .query_one_raw(self.user_select(user_id))
+                .await
+                .map_err(database)?;
+            let user = user_from_row(row)?.ok_or(Error::InvalidUserId)?;
             transaction.commit().await.map_err(database)?;
             Ok(user)
         })
@@ -306,24 +317,19 @@ where
         if !self.columns.can_hold(Column::SessionId, session_id) {
             return Ok(None);
         }
-        let session = session::Entity::find()
-            .from_raw_sql(self.reads.session(session_id))
-            .one(&self.connection)
-            .await
-            .map_err(database)?;
-        Ok(session.map(session_row))
+        let row = self.query_one(self.reads.session(session_id)).await?;
+        row.map(|row| decode(&row, session_row)).transpose()
     }
 
     async fn get_sessions_by_user_id(&self, user_id: &str) -> Result<Vec<SessionRow>> {
         if !self.columns.can_hold(Column::UserId, user_id) {
             return Ok(Vec::new());
         }
-        let sessions = session::Entity::find()
+        let select = session::Entity::find()
             .filter(session::Column::UserId.eq(user_id))
-            .all(&self.connection)
-            .await
-            .map_err(database)?;
-        Ok(sessions.into_iter().map(session_row).collect())
+            .build(self.connection.get_database_backend());
+        let rows = self.query_all(select).await?;
+        rows.iter().map(|row| decode(row, session_row)).collect()
     }
 
     async fn set_session(&self, session: &SessionRow) -> Result<()> {
@@ -436,10 +442,8 @@ where
             return Ok(None);
         }
         let row = self
-            .connection
-            .query_one_raw(self.reads.session_and_user(session_id))
-            .await
-            .map_err(database)?;
+            .query_one(self.reads.session_and_user(session_id))
+            .await?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -467,24 +471,19 @@ where
         if !self.columns.can_hold(Column::KeyId, key_id) {
             return Ok(None);
         }
-        let key = key::Entity::find()
-            .from_raw_sql(self.reads.key(key_id))
-            .one(&self.connection)
-            .await
-            .map_err(database)?;
-        Ok(key.map(key_row))
+        let row = self.query_one(self.reads.key(key_id)).await?;
+        row.map(|row| decode(&row, key_row)).transpose()
     }
 
     async fn get_keys_by_user_id(&self, user_id: &str) -> Result<Vec<KeyRow>> {
         if !self.columns.can_hold(Column::UserId, user_id) {
             return Ok(Vec::new());
         }
-        let keys = key::Entity::find()
+        let select = key::Entity::find()
             .filter(key::Column::UserId.eq(user_id))
-            .all(&self.connection)
-            .await
-            .map_err(database)?;
-        Ok(keys.into_iter().map(key_row).collect())
+            .build(self.connection.get_database_backend());
+        let rows = self.query_all(select).await?;
+        rows.iter().map(|row| decode(row, key_row)).collect()
     }
 
     async fn set_key(&self, key: &KeyRow) -> Result<()> {
@@ -601,9 +600,14 @@ impl<A, C: ConnectionTrait + TransactionTrait> SeaOrmAdapter<A, C> {
         error: impl Fn(DbErr) -> Error,
     ) -> Result<u64> {
         if !self.in_caller_transaction {
+            let statement = self.connection.get_database_backend().build(statement);
             return retry_deadlocks(true, || async {
-                let done = self.connection.execute(statement).await.map_err(&error)?;
-                Ok(done.rows_affected())
+                let changed = match &self.pool {
+                    Some(pool) => pool.execute(statement.clone()).await,
+                    None => (self.connection.execute_raw(statement.clone()).await)
+                        .map(|done| done.rows_affected()),
+                };
+                changed.map_err(&error)
             })
             .await;
         }
@@ -620,6 +624,34 @@ impl<A, C: ConnectionTrait + TransactionTrait> SeaOrmAdapter<A, C> {
                 Err(error(err))
             }
         }
+    }
+
+    /// The first row of `statement`: on the sqlx pool when there is one, else through SeaORM.
+    async fn query_one(&self, statement: Statement) -> Result<Option<QueryResult>> {
+        match &self.pool {
+            Some(pool) => pool.fetch_optional(statement).await,
+            None => self.connection.query_one_raw(statement).await,
+        }
+        .map_err(database)
+    }
+
+    /// Every row of `statement`, like [`Self::query_one`].
+    async fn query_all(&self, statement: Statement) -> Result<Vec<QueryResult>> {
+        match &self.pool {
+            Some(pool) => pool.fetch_all(statement).await,
+            None => self.connection.query_all_raw(statement).await,
+        }
+        .map_err(database)
+    }
+
+    /// `SELECT * FROM "user" WHERE id = ?`: our column and the application's.
+    fn user_select(&self, user_id: &str) -> Statement {
+        let select = Query::select()
+            .column(Asterisk)
+            .from(user::Entity)
+            .and_where(user::Column::Id.eq(user_id))
+            .to_owned();
+        self.connection.get_database_backend().build(&select)
     }
 
     /// Starts a transaction of the adapter's own (a savepoint inside a caller's transaction).
@@ -648,22 +680,19 @@ impl<A, C: ConnectionTrait + TransactionTrait> SeaOrmAdapter<A, C> {
     }
 }
 
-/// `SELECT * FROM "user" WHERE id = ?`: our column and the application's.
-async fn select_user<A, C>(connection: &C, user_id: &str) -> Result<Option<UserRow<A>>>
-where
-    A: DeserializeOwned,
-    C: ConnectionTrait,
-{
-    let select = Query::select()
-        .column(Asterisk)
-        .from(user::Entity)
-        .and_where(user::Column::Id.eq(user_id))
-        .to_owned();
-    let row = JsonValue::find_by_statement(connection.get_database_backend().build(&select))
-        .one(connection)
-        .await
-        .map_err(database)?;
-    row.map(attributes::from_row).transpose()
+/// The user in a row of [`SeaOrmAdapter::user_select`].
+fn user_from_row<A: DeserializeOwned>(row: Option<QueryResult>) -> Result<Option<UserRow<A>>> {
+    row.map(|row| {
+        JsonValue::from_query_result(&row, "")
+            .map_err(database)
+            .and_then(attributes::from_row)
+    })
+    .transpose()
+}
+
+/// A row of one of our tables as the contract's type.
+fn decode<M: FromQueryResult, T>(row: &QueryResult, into: fn(M) -> T) -> Result<T> {
+    M::from_query_result(row, "").map(into).map_err(database)
 }
 
 fn key_insert(key: &KeyRow) -> InsertStatement {

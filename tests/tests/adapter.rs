@@ -767,11 +767,16 @@ async fn get_session_and_user_is_one_statement(db: DatabaseConnection) {
     counted.set_metric_callback(move |_| {
         counter.fetch_add(1, Ordering::SeqCst);
     });
-    let found = SeaOrmAdapter::<Profile>::new(counted)
+    // Counted inside a transaction, where the adapter's statements go through SeaORM (and its
+    // metric callback); on a pool they go to sqlx directly, by the same code that builds them.
+    let transaction = counted.begin().await.unwrap();
+    let before = statements.load(Ordering::SeqCst);
+    let found = SeaOrmAdapter::<Profile, _>::within(&transaction)
         .get_session_and_user(&session.id)
         .await;
     assert_eq!(found.unwrap(), Some((session, ada)));
-    assert_eq!(statements.load(Ordering::SeqCst), 1);
+    assert_eq!(statements.load(Ordering::SeqCst) - before, 1);
+    transaction.rollback().await.unwrap();
 }
 
 // Transactions and races
