@@ -1972,7 +1972,8 @@ async fn seed_numbered_sessions(db: &DatabaseConnection, seeded: &Seeded) {
 }
 
 /// The SQL of `get_session_and_user` exactly as the adapter sends it, caught by SeaORM's
-/// metric callback on a connection of its own.
+/// metric callback on a connection of its own. Inside a transaction, where the adapter's
+/// statements go through SeaORM; on a pool the same SQL goes to sqlx directly.
 async fn statement_we_send(url: &str, settings: PoolSettings, session_id: &str) -> String {
     let mut db = connect_ours(url, settings.with_max_connections(1)).await;
     let caught = Arc::new(Mutex::new(None));
@@ -1980,16 +1981,21 @@ async fn statement_we_send(url: &str, settings: PoolSettings, session_id: &str) 
     db.set_metric_callback(move |info| {
         *sink.lock().expect("no panic while holding the lock") = Some(info.statement.sql.clone());
     });
-    let found = SeaOrmAdapter::<()>::new(db.clone())
+    let transaction = db.begin().await.expect("the transaction begins");
+    let found = SeaOrmAdapter::<(), _>::within(&transaction)
         .get_session_and_user(session_id)
         .await
         .expect("get_session_and_user succeeds");
     assert!(found.is_some(), "a seeded session is found");
-    db.close().await.expect("the SeaORM pool closes");
     let sql = caught
         .lock()
         .expect("no panic while holding the lock")
         .take();
+    transaction
+        .rollback()
+        .await
+        .expect("the transaction rolls back");
+    db.close().await.expect("the SeaORM pool closes");
     sql.expect("the adapter ran a statement")
 }
 

@@ -69,15 +69,12 @@ use std::sync::Arc;
 
 use lucia_sea_orm_auth::{Adapter, Error, KeyRow, Result, SessionRow, UserRow, ValueProblem};
 use lucia_sea_orm_entity::{key, session, user};
-use sea_orm::sea_query::{
-    Asterisk, DeleteStatement, Expr, InsertStatement, IntoIden, LockType, Query,
-};
+use sea_orm::sea_query::{Asterisk, Expr, InsertStatement, IntoIden, LockType, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseExecutor,
     DatabaseTransaction, DbErr, DeleteMany, EntityTrait, FromQueryResult, JsonValue, QueryFilter,
     QueryResult, QueryTrait, SqlErr, SqliteTransactionMode, Statement, StatementBuilder,
-    TransactionOptions,
-    TransactionSession, TransactionTrait,
+    TransactionOptions, TransactionSession, TransactionTrait,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -86,7 +83,7 @@ use crate::columns::{Column, Columns};
 use crate::error::{database, insert_error};
 use crate::pool::Pool;
 use crate::retry::retry_deadlocks;
-use crate::statements::{ACTIVE_EXPIRES, HotReads, IDLE_EXPIRES, USER_ID};
+use crate::statements::{ACTIVE_EXPIRES, HotStatements, IDLE_EXPIRES, USER_ID};
 
 /// A Lucia [`Adapter`] over a SeaORM connection `C` for users whose own columns are `A`.
 ///
@@ -96,7 +93,7 @@ use crate::statements::{ACTIVE_EXPIRES, HotReads, IDLE_EXPIRES, USER_ID};
 pub struct SeaOrmAdapter<A, C = DatabaseConnection> {
     connection: C,
     columns: Columns,
-    reads: Arc<HotReads>,
+    statements: Arc<HotStatements>,
     /// The sqlx pool beneath a SeaORM pool, which runs the statements made outside a transaction
     /// (`src/pool.rs` says why); `None` inside a caller's transaction.
     pool: Option<Pool>,
@@ -130,7 +127,7 @@ impl<A, C: ConnectionTrait> SeaOrmAdapter<A, C> {
         Self {
             connection,
             columns: Columns::new(backend),
-            reads: Arc::new(HotReads::new(backend)),
+            statements: Arc::new(HotStatements::new(backend)),
             pool,
             in_caller_transaction,
             attributes: PhantomData,
@@ -159,7 +156,7 @@ impl<A, C: Clone> Clone for SeaOrmAdapter<A, C> {
         Self {
             connection: self.connection.clone(),
             columns: self.columns,
-            reads: Arc::clone(&self.reads),
+            statements: Arc::clone(&self.statements),
             pool: self.pool.clone(),
             in_caller_transaction: self.in_caller_transaction,
             attributes: PhantomData,
@@ -317,7 +314,7 @@ where
         if !self.columns.can_hold(Column::SessionId, session_id) {
             return Ok(None);
         }
-        let row = self.query_one(self.reads.session(session_id)).await?;
+        let row = self.query_one(self.statements.session(session_id)).await?;
         row.map(|row| decode(&row, session_row)).transpose()
     }
 
@@ -347,14 +344,8 @@ where
         if !self.columns.can_hold(Column::UserId, &session.user_id) {
             return Err(Error::InvalidUserId);
         }
-        let insert = session::Entity::insert(session::ActiveModel {
-            id: Set(session.id.clone()),
-            user_id: Set(session.user_id.clone()),
-            active_expires: Set(session.active_expires.into()),
-            idle_expires: Set(session.idle_expires.into()),
-        })
-        .into_query();
-        self.write(&insert, |err| insert_error(err, Error::DuplicateSessionId))
+        let insert = self.statements.insert_session(session);
+        self.write(insert, |err| insert_error(err, Error::DuplicateSessionId))
             .await
             .map(drop)
     }
@@ -371,7 +362,7 @@ where
             .filter(session::Column::ActiveExpires.lt(now))
             .filter(session::Column::IdleExpires.gte(now))
             .into_query();
-        Ok(self.write(&expire, database).await? == 1)
+        Ok(self.write(self.build(&expire), database).await? == 1)
     }
 
     async fn delete_sessions(&self, session_ids: &[&str]) -> Result<u64> {
@@ -380,17 +371,23 @@ where
             .filter(|id| self.columns.can_hold(Column::SessionId, id))
             .copied()
             .collect();
-        let deletes: Vec<DeleteStatement> = ids
-            .chunks(IDS_PER_STATEMENT)
-            .map(|chunk| {
-                session::Entity::delete_many()
-                    .filter(session::Column::Id.is_in(chunk.iter().copied()))
-                    .into_query()
-            })
-            .collect();
-        match deletes.as_slice() {
-            [] => Ok(0),
-            [delete] => self.write(delete, database).await,
+        let mut deletes: Vec<Statement> = match ids.as_slice() {
+            // Sign-out and renewal: one id, on every request that ends a session.
+            [id] => vec![self.statements.delete_session(id)],
+            _ => ids
+                .chunks(IDS_PER_STATEMENT)
+                .map(|chunk| {
+                    self.build(
+                        &session::Entity::delete_many()
+                            .filter(session::Column::Id.is_in(chunk.iter().copied()))
+                            .into_query(),
+                    )
+                })
+                .collect(),
+        };
+        match deletes.len() {
+            0 => Ok(0),
+            1 => self.write(deletes.remove(0), database).await,
             // All or nothing, like a single statement.
             _ => {
                 retry_deadlocks(!self.in_caller_transaction, || async {
@@ -398,7 +395,7 @@ where
                     let mut deleted = 0;
                     for delete in &deletes {
                         deleted += transaction
-                            .execute(delete)
+                            .execute_raw(delete.clone())
                             .await
                             .map_err(database)?
                             .rows_affected();
@@ -442,7 +439,7 @@ where
             return Ok(None);
         }
         let row = self
-            .query_one(self.reads.session_and_user(session_id))
+            .query_one(self.statements.session_and_user(session_id))
             .await?;
         let Some(row) = row else {
             return Ok(None);
@@ -471,7 +468,7 @@ where
         if !self.columns.can_hold(Column::KeyId, key_id) {
             return Ok(None);
         }
-        let row = self.query_one(self.reads.key(key_id)).await?;
+        let row = self.query_one(self.statements.key(key_id)).await?;
         row.map(|row| decode(&row, key_row)).transpose()
     }
 
@@ -492,7 +489,7 @@ where
             return Err(Error::InvalidUserId);
         }
 
-        self.write(&key_insert(key), |err| {
+        self.write(self.build(&key_insert(key)), |err| {
             insert_error(err, Error::DuplicateKeyId)
         })
         .await
@@ -509,7 +506,7 @@ where
             .filter(key::Column::Id.eq(key_id))
             .filter(key::Column::HashedPassword.eq(current))
             .into_query();
-        Ok(self.write(&replace, database).await? == 1)
+        Ok(self.write(self.build(&replace), database).await? == 1)
     }
 
     async fn update_key_password(
@@ -586,7 +583,7 @@ impl<A, C: ConnectionTrait + TransactionTrait> SeaOrmAdapter<A, C> {
 
     /// Runs a `DELETE` and returns how many rows it deleted.
     async fn delete<E: EntityTrait>(&self, delete: DeleteMany<E>) -> Result<u64> {
-        self.write(&delete.into_query(), database).await
+        self.write(self.build(&delete.into_query()), database).await
     }
 
     /// Runs one writing statement and returns how many rows it changed, with `error` saying
@@ -594,13 +591,8 @@ impl<A, C: ConnectionTrait + TransactionTrait> SeaOrmAdapter<A, C> {
     /// transaction it runs in a savepoint, so that a failure (a taken id, say) leaves the
     /// caller's transaction usable: PostgreSQL would otherwise refuse every later statement of
     /// it, and its commit would silently roll back.
-    async fn write<S: StatementBuilder + Sync>(
-        &self,
-        statement: &S,
-        error: impl Fn(DbErr) -> Error,
-    ) -> Result<u64> {
+    async fn write(&self, statement: Statement, error: impl Fn(DbErr) -> Error) -> Result<u64> {
         if !self.in_caller_transaction {
-            let statement = self.connection.get_database_backend().build(statement);
             return retry_deadlocks(true, || async {
                 let changed = match &self.pool {
                     Some(pool) => pool.execute(statement.clone()).await,
@@ -612,7 +604,7 @@ impl<A, C: ConnectionTrait + TransactionTrait> SeaOrmAdapter<A, C> {
             .await;
         }
         let savepoint = self.begin().await?;
-        match savepoint.execute(statement).await {
+        match savepoint.execute_raw(statement).await {
             Ok(done) => {
                 savepoint.commit().await.map_err(database)?;
                 Ok(done.rows_affected())
@@ -651,7 +643,12 @@ impl<A, C: ConnectionTrait + TransactionTrait> SeaOrmAdapter<A, C> {
             .from(user::Entity)
             .and_where(user::Column::Id.eq(user_id))
             .to_owned();
-        self.connection.get_database_backend().build(&select)
+        self.build(&select)
+    }
+
+    /// `statement` for the adapter's database.
+    fn build(&self, statement: &impl StatementBuilder) -> Statement {
+        self.connection.get_database_backend().build(statement)
     }
 
     /// Starts a transaction of the adapter's own (a savepoint inside a caller's transaction).

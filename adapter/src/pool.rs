@@ -34,9 +34,9 @@ impl Pool {
             DatabaseConnectionType::SqlxMySqlPoolConnection(_) => {
                 Some(Self::MySql(connection.get_mysql_connection_pool().clone()))
             }
-            DatabaseConnectionType::SqlxSqlitePoolConnection(_) => {
-                Some(Self::Sqlite(connection.get_sqlite_connection_pool().clone()))
-            }
+            DatabaseConnectionType::SqlxSqlitePoolConnection(_) => Some(Self::Sqlite(
+                connection.get_sqlite_connection_pool().clone(),
+            )),
             _ => None,
         }
     }
