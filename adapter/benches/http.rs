@@ -20,6 +20,8 @@
 //! throughputs, `--in-flight` at a time), set against the time per `validate` call at the same
 //! concurrency: a ratio of 1.00 means the layer costs exactly its round trip.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::panic::resume_unwind;
 use std::sync::Arc;
@@ -33,14 +35,17 @@ use lucia_sea_orm_auth::{Adapter, AllowedOrigins, Auth, UserRow};
 use lucia_sea_orm_axum::{AuthLayer, SignedIn};
 use lucia_sea_orm_migration::{Migrator, MigratorTrait};
 use lucia_sea_orm_tests::ScratchDatabase;
-use nix::sys::resource::{UsageWho, getrusage};
 use rand::Rng;
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use uuid::Uuid;
+
+use crate::common::{
+    ACQUIRE_TIMEOUT, Backend, CpuTime, PING_IF_IDLE_FOR, analyze, cores, durability, median,
+    number, recommended_max_connections, sqlite_options,
+};
 
 const DEFAULT_USERS: usize = 1_000;
 const DEFAULT_REQUESTS: usize = 20_000;
@@ -50,48 +55,6 @@ const WARMUP_REQUESTS: usize = 1_000;
 const COOKIE_NAME: &str = "auth_session";
 
 type AppAuth = Auth<SeaOrmAdapter<()>>;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Backend {
-    Sqlite,
-    Postgres,
-    MySql,
-}
-
-impl Backend {
-    fn parse(name: &str) -> Option<Self> {
-        match name {
-            "sqlite" => Some(Self::Sqlite),
-            "postgres" | "postgresql" => Some(Self::Postgres),
-            "mysql" | "mariadb" => Some(Self::MySql),
-            _ => None,
-        }
-    }
-
-    fn title(self) -> &'static str {
-        match self {
-            Self::Sqlite => "SQLite (WAL, synchronous=NORMAL)",
-            Self::Postgres => "PostgreSQL",
-            Self::MySql => "MariaDB/MySQL",
-        }
-    }
-
-    fn harness(self) -> lucia_sea_orm_tests::Backend {
-        match self {
-            Self::Sqlite => lucia_sea_orm_tests::Backend::Sqlite,
-            Self::Postgres => lucia_sea_orm_tests::Backend::Postgres,
-            Self::MySql => lucia_sea_orm_tests::Backend::MySql,
-        }
-    }
-
-    /// The adapter bench's recommended pool sizes (see `recommended_max_connections` there).
-    fn pool(self, cores: u32) -> u32 {
-        match self {
-            Self::Sqlite => 2 * cores,
-            Self::Postgres | Self::MySql => 4 * cores,
-        }
-    }
-}
 
 #[derive(Clone, Debug)]
 struct Args {
@@ -158,13 +121,6 @@ impl Args {
     }
 }
 
-fn number<T: std::str::FromStr>(flag: &str, value: Option<String>) -> Result<T, String> {
-    value
-        .as_deref()
-        .and_then(|value| value.replace('_', "").parse().ok())
-        .ok_or_else(|| format!("{flag} needs a number"))
-}
-
 #[tokio::main]
 async fn main() {
     let args = match Args::parse() {
@@ -192,24 +148,15 @@ async fn main() {
     );
 }
 
-fn cores() -> u32 {
-    std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX))
-}
-
-async fn connect(url: &str, pool: u32) -> DatabaseConnection {
+/// A pool with the adapter bench's recommended settings.
+async fn connect(backend: Backend, url: &str, pool: u32) -> DatabaseConnection {
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(pool)
-        .acquire_timeout(Duration::from_secs(30))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .sqlx_logging(false)
-        .test_before_acquire_if_idle_for(Duration::from_secs(60))
-        .map_sqlx_sqlite_opts(|options| {
-            options
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(5))
-        });
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
+        .map_sqlx_sqlite_opts(move |options| sqlite_options(backend, options));
     Database::connect(options)
         .await
         .unwrap_or_else(|err| panic!("cannot connect to {url}: {err}"))
@@ -238,11 +185,7 @@ async fn seed(
             .expect("a session is created");
         session_ids.push(session.id);
     }
-    let analyze = match backend {
-        Backend::Sqlite | Backend::Postgres => "ANALYZE",
-        Backend::MySql => "ANALYZE TABLE `user`, `session`, `key`",
-    };
-    db.execute_unprepared(analyze).await.expect("ANALYZE runs");
+    analyze(db, backend).await;
     session_ids
 }
 
@@ -381,15 +324,6 @@ impl Samples {
     }
 }
 
-fn process_cpu() -> Duration {
-    let usage = getrusage(UsageWho::RUSAGE_SELF).expect("getrusage works on Linux");
-    let time = |t: nix::sys::time::TimeVal| {
-        Duration::from_secs(u64::try_from(t.tv_sec()).unwrap_or(0))
-            + Duration::from_micros(u64::try_from(t.tv_usec()).unwrap_or(0))
-    };
-    time(usage.user_time()) + time(usage.system_time())
-}
-
 /// `count` requests (or validations), `in_flight` at a time, each on a random live session.
 async fn drive(
     target: &Target,
@@ -407,7 +341,7 @@ async fn drive(
             Target::Validate(_) => None,
         });
     }
-    let cpu_before = process_cpu();
+    let cpu_before = CpuTime::of_process();
     let started = Instant::now();
     for mut client in clients {
         let target = target.clone();
@@ -440,7 +374,7 @@ async fn drive(
     }
     Samples {
         wall: started.elapsed(),
-        cpu: process_cpu() - cpu_before,
+        cpu: CpuTime::of_process().since(cpu_before).total(),
         latencies,
     }
 }
@@ -465,13 +399,17 @@ impl Run {
 struct Report {
     backend: Backend,
     pool: u32,
+    durability: String,
     one_at_a_time: Vec<Run>,
     in_flight: Vec<Run>,
 }
 
 async fn benchmark(backend: Backend, url: String, args: Args) -> Report {
-    let pool = args.pool.unwrap_or_else(|| backend.pool(cores()));
-    let db = connect(&url, pool).await;
+    let pool = args
+        .pool
+        .unwrap_or_else(|| recommended_max_connections(backend, cores()));
+    let db = connect(backend, &url, pool).await;
+    let durability = durability(&db, backend).await;
     Migrator::up(&db, None).await.expect("the migration runs");
     let auth: AppAuth = Auth::builder(SeaOrmAdapter::new(db.clone())).build();
     eprintln!(
@@ -491,6 +429,7 @@ async fn benchmark(backend: Backend, url: String, args: Args) -> Report {
     let mut report = Report {
         backend,
         pool,
+        durability,
         one_at_a_time: Vec::new(),
         in_flight: Vec::new(),
     };
@@ -527,21 +466,12 @@ fn merge(mut a: Samples, b: Samples) -> Samples {
     a
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let middle = values.len() / 2;
-    if values.len().is_multiple_of(2) {
-        (values[middle - 1] + values[middle]) / 2.0
-    } else {
-        values[middle]
-    }
-}
-
 impl Report {
     fn print(mut self, args: &Args) {
         println!(
-            "\n{} — pool {}, {} users with a live session each, {} runs (medians)",
+            "\n{} — {}; pool {}, {} users with a live session each, {} runs (medians)",
             self.backend.title(),
+            self.durability,
             self.pool,
             args.users,
             args.runs
