@@ -6,7 +6,11 @@
 //! ```text
 //! cargo bench -p lucia-sea-orm-adapter --bench http -- [--users N] [--requests N]
 //!     [--in-flight N] [--runs N] [--databases sqlite,postgres,mysql] [--pool N]
+//!     [--side plain|auth|validate]
 //! ```
+//!
+//! `--side` drives only that side, `--requests` one at a time, and reports nothing: for
+//! `valgrind --tool=callgrind` or `perf stat` around the whole process.
 //!
 //! Three measurements per run, alternated so that other load on the machine lands on each:
 //! - `plain`: `GET /` on the router without auth (the handler answers a constant);
@@ -64,10 +68,22 @@ struct Args {
     runs: usize,
     pool: Option<u32>,
     databases: Vec<Backend>,
+    /// Only this side, `--requests` one at a time and no report: for `valgrind` or `perf stat`
+    /// around the whole process.
+    side: Option<Side>,
+}
+
+/// One of the three things a run measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    Plain,
+    Auth,
+    Validate,
 }
 
 const USAGE: &str = "usage: cargo bench -p lucia-sea-orm-adapter --bench http -- [--users N] \
-[--requests N] [--in-flight N] [--runs N] [--databases sqlite,postgres,mysql] [--pool N]";
+[--requests N] [--in-flight N] [--runs N] [--databases sqlite,postgres,mysql] [--pool N] \
+[--side plain|auth|validate]";
 
 impl Args {
     fn parse() -> Result<Self, String> {
@@ -78,6 +94,7 @@ impl Args {
             runs: DEFAULT_RUNS,
             pool: None,
             databases: Vec::new(),
+            side: None,
         };
         let mut databases = None;
         let mut flags = std::env::args().skip(1);
@@ -89,6 +106,14 @@ impl Args {
                 "--runs" => args.runs = number(&flag, flags.next())?,
                 "--pool" => args.pool = Some(number(&flag, flags.next())?),
                 "--databases" => databases = Some(flags.next().ok_or("--databases needs a list")?),
+                "--side" => {
+                    args.side = Some(match flags.next().as_deref() {
+                        Some("plain") => Side::Plain,
+                        Some("auth") => Side::Auth,
+                        Some("validate") => Side::Validate,
+                        _ => return Err(format!("--side needs plain, auth or validate\n{USAGE}")),
+                    });
+                }
                 "--bench" => {}
                 "-h" | "--help" => return Err(USAGE.to_owned()),
                 other => return Err(format!("unknown argument {other}\n{USAGE}")),
@@ -138,7 +163,8 @@ async fn main() {
         let report = outcome.await;
         database.drop().await;
         match report {
-            Ok(report) => report.print(&args),
+            Ok(Some(report)) => report.print(&args),
+            Ok(None) => {}
             Err(failure) => resume_unwind(failure.into_panic()),
         }
     }
@@ -404,7 +430,8 @@ struct Report {
     in_flight: Vec<Run>,
 }
 
-async fn benchmark(backend: Backend, url: String, args: Args) -> Report {
+/// The report of every run; `None` with `--side`, which only drives that side.
+async fn benchmark(backend: Backend, url: String, args: Args) -> Option<Report> {
     let pool = args
         .pool
         .unwrap_or_else(|| recommended_max_connections(backend, cores()));
@@ -422,6 +449,16 @@ async fn benchmark(backend: Backend, url: String, args: Args) -> Report {
     let plain = Target::Http(serve(plain_router()).await);
     let with_auth = Target::Http(serve(auth_router(auth.clone())).await);
     let validate = Target::Validate(auth);
+    if let Some(side) = args.side {
+        let target = match side {
+            Side::Plain => &plain,
+            Side::Auth => &with_auth,
+            Side::Validate => &validate,
+        };
+        drive(target, &sessions, args.requests, 1).await;
+        db.close().await.expect("the pool closes");
+        return None;
+    }
     for target in [&plain, &with_auth, &validate] {
         drive(target, &sessions, WARMUP_REQUESTS, args.in_flight).await;
     }
@@ -456,7 +493,7 @@ async fn benchmark(backend: Backend, url: String, args: Args) -> Report {
         }
     }
     db.close().await.expect("the pool closes");
-    report
+    Some(report)
 }
 
 fn merge(mut a: Samples, b: Samples) -> Samples {
