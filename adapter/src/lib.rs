@@ -329,10 +329,9 @@ where
         if !self.columns.can_hold(Column::UserId, user_id) {
             return Ok(Vec::new());
         }
-        let select = session::Entity::find()
-            .filter(session::Column::UserId.eq(user_id))
-            .build(self.connection.get_database_backend());
-        let rows = self.query_all(select).await?;
+        let rows = self
+            .query_all(self.statements.sessions_of_user(user_id))
+            .await?;
         rows.iter().map(|row| decode(row, session_row)).collect()
     }
 
@@ -483,10 +482,9 @@ where
         if !self.columns.can_hold(Column::UserId, user_id) {
             return Ok(Vec::new());
         }
-        let select = key::Entity::find()
-            .filter(key::Column::UserId.eq(user_id))
-            .build(self.connection.get_database_backend());
-        let rows = self.query_all(select).await?;
+        let rows = self
+            .query_all(self.statements.keys_of_user(user_id))
+            .await?;
         rows.iter().map(|row| decode(row, key_row)).collect()
     }
 

@@ -3,10 +3,10 @@
 //!
 //! `DatabaseConnection` runs every statement through one future sized for its largest backend
 //! (9,000 bytes on PostgreSQL, 7,464 on MySQL, 3,424 on SQLite), and SeaORM moves it three
-//! times per statement: under `valgrind --tool=callgrind`, 27,000 of the 45,000 instructions of
-//! a `get_key` on PostgreSQL were those copies, against 14,000 for the whole call in hand-written
-//! sqlx (`benches/adapter.rs`). The adapter hands the same SQL, values and rows to sqlx as
-//! SeaORM does (`sea-query-sqlx`'s arguments, SeaORM's `QueryResult`), minus the copies.
+//! times per statement: under `valgrind --tool=callgrind`, 27,000 of the 62,700 instructions of
+//! a `get_key` on PostgreSQL were those copies, where hand-written sqlx takes 33,500 for the
+//! whole call (`benches/instructions.rs`). The adapter hands the same SQL, values and rows to
+//! sqlx as SeaORM does (`sea-query-sqlx`'s arguments, SeaORM's `QueryResult`), minus the copies.
 
 use sea_orm::sqlx::{self, MySqlPool, PgPool, SqlitePool};
 use sea_orm::{

@@ -4,13 +4,13 @@
 //! rest of the call, the driver included (measured with `benches/adapter.rs`; for a one-row
 //! delete on PostgreSQL, 9,400 of 43,400 instructions under callgrind): the reads by id, a new
 //! session and the delete of one session (sign-in, renewal, sign-out) bind their values to SQL
-//! rendered by SeaORM when the adapter is made.
+//! rendered by SeaORM when the adapter is made, and so do the lists of a user's sessions and keys.
 
 use lucia_sea_orm_auth::SessionRow;
 use lucia_sea_orm_entity::{Millis, key, session, user};
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DbBackend, EntityTrait, Insert, QueryFilter, QueryTrait,
+    ActiveValue::Set, ColumnTrait, DbBackend, EntityTrait, Insert, QueryFilter, QueryTrait, Select,
     Statement, Value, Values,
 };
 
@@ -29,6 +29,8 @@ pub(crate) struct HotStatements {
     key: String,
     insert_session: String,
     delete_session: String,
+    sessions_of_user: String,
+    keys_of_user: String,
 }
 
 impl HotStatements {
@@ -49,6 +51,8 @@ impl HotStatements {
                 .filter(session::Column::Id.eq(""))
                 .build(backend)
                 .sql,
+            sessions_of_user: sessions_of_user("").build(backend).sql,
+            keys_of_user: keys_of_user("").build(backend).sql,
         }
     }
 
@@ -88,10 +92,28 @@ impl HotStatements {
         self.bind(&self.delete_session, session_id)
     }
 
+    /// `SELECT … FROM session WHERE user_id = ?`.
+    pub(crate) fn sessions_of_user(&self, user_id: &str) -> Statement {
+        self.bind(&self.sessions_of_user, user_id)
+    }
+
+    /// `SELECT … FROM key WHERE user_id = ?`.
+    pub(crate) fn keys_of_user(&self, user_id: &str) -> Statement {
+        self.bind(&self.keys_of_user, user_id)
+    }
+
     fn bind(&self, sql: &str, id: &str) -> Statement {
         let value: Value = id.into();
         Statement::from_sql_and_values(self.backend, sql, [value])
     }
+}
+
+fn sessions_of_user(user_id: &str) -> Select<session::Entity> {
+    session::Entity::find().filter(session::Column::UserId.eq(user_id))
+}
+
+fn keys_of_user(user_id: &str) -> Select<key::Entity> {
+    key::Entity::find().filter(key::Column::UserId.eq(user_id))
 }
 
 /// `INSERT INTO session (id, user_id, active_expires, idle_expires) VALUES (…)`.
@@ -160,6 +182,14 @@ mod tests {
             assert_eq!(
                 hot.session(&session.id),
                 session::Entity::find_by_id(&session.id).build(backend)
+            );
+            assert_eq!(
+                hot.sessions_of_user(&session.user_id),
+                sessions_of_user(&session.user_id).build(backend)
+            );
+            assert_eq!(
+                hot.keys_of_user(&session.user_id),
+                keys_of_user(&session.user_id).build(backend)
             );
             assert_eq!(
                 hot.key("email:ada@example.com"),
