@@ -57,9 +57,7 @@ use lucia_sea_orm_tests::ScratchDatabase;
 use nix::sys::resource::UsageWho;
 use rand::Rng;
 use rand::distr::Alphanumeric;
-use sea_orm::{
-    ActiveValue::Set, ConnectOptions, Database, DatabaseConnection, EntityTrait, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait};
 use serde_json::{Value, json};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
 use sqlx::pool::PoolOptions;
@@ -70,8 +68,8 @@ use tokio::task::JoinSet;
 use uuid::Uuid;
 
 use crate::common::{
-    ACQUIRE_TIMEOUT, Backend, CpuTime, PING_IF_IDLE_FOR, analyze, cores, durability, median,
-    number, recommended_max_connections, sqlite_options,
+    ACQUIRE_TIMEOUT, Backend, CpuTime, PING_IF_IDLE_FOR, analyze, connect, cores, durability,
+    median, number, recommended_max_connections, sqlite_options,
 };
 
 const DEFAULT_USERS: usize = 10_000;
@@ -332,23 +330,6 @@ impl PoolSettings {
         }
     }
 
-    fn sea_orm(self, url: &str) -> ConnectOptions {
-        let mut options = ConnectOptions::new(url);
-        options
-            .max_connections(self.max_connections)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            // SeaORM logs every statement at info by default, sqlx at debug: off on both pools,
-            // so that whatever log filter is set cannot make one side alone format statements.
-            .sqlx_logging(false)
-            .map_sqlx_sqlite_opts(move |options| sqlite_options(self.backend, options));
-        if self.ping_every_acquire {
-            options.test_before_acquire(true);
-        } else {
-            options.test_before_acquire_if_idle_for(PING_IF_IDLE_FOR);
-        }
-        options
-    }
-
     /// What [`Self::sea_orm`] makes SeaORM build, written for sqlx directly.
     fn sqlx<DB: sqlx::Database>(self) -> PoolOptions<DB> {
         let options = PoolOptions::<DB>::new()
@@ -380,9 +361,13 @@ impl PoolSettings {
 }
 
 async fn connect_ours(url: &str, settings: PoolSettings) -> DatabaseConnection {
-    Database::connect(settings.sea_orm(url))
-        .await
-        .unwrap_or_else(|err| panic!("cannot connect to {url}: {err}"))
+    connect(
+        settings.backend,
+        url,
+        settings.max_connections,
+        settings.ping_every_acquire,
+    )
+    .await
 }
 
 async fn connect_baseline(backend: Backend, url: &str, settings: PoolSettings) -> Baseline {

@@ -40,15 +40,15 @@ use lucia_sea_orm_axum::{AuthLayer, SignedIn};
 use lucia_sea_orm_migration::{Migrator, MigratorTrait};
 use lucia_sea_orm_tests::ScratchDatabase;
 use rand::Rng;
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
 use crate::common::{
-    ACQUIRE_TIMEOUT, Backend, CpuTime, PING_IF_IDLE_FOR, analyze, cores, durability, median,
-    number, recommended_max_connections, sqlite_options,
+    Backend, CpuTime, analyze, connect, cores, durability, median, number,
+    recommended_max_connections,
 };
 
 const DEFAULT_USERS: usize = 1_000;
@@ -172,20 +172,6 @@ async fn main() {
         "Wall-clock numbers from a {}-core machine shared by client, server and database.",
         cores()
     );
-}
-
-/// A pool with the adapter bench's recommended settings.
-async fn connect(backend: Backend, url: &str, pool: u32) -> DatabaseConnection {
-    let mut options = ConnectOptions::new(url);
-    options
-        .max_connections(pool)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
-        .sqlx_logging(false)
-        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
-        .map_sqlx_sqlite_opts(move |options| sqlite_options(backend, options));
-    Database::connect(options)
-        .await
-        .unwrap_or_else(|err| panic!("cannot connect to {url}: {err}"))
 }
 
 /// `users` users with one live session each: the session ids to send as cookies.
@@ -435,7 +421,7 @@ async fn benchmark(backend: Backend, url: String, args: Args) -> Option<Report> 
     let pool = args
         .pool
         .unwrap_or_else(|| recommended_max_connections(backend, cores()));
-    let db = connect(backend, &url, pool).await;
+    let db = connect(backend, &url, pool, false).await;
     let durability = durability(&db, backend).await;
     Migrator::up(&db, None).await.expect("the migration runs");
     let auth: AppAuth = Auth::builder(SeaOrmAdapter::new(db.clone())).build();

@@ -24,11 +24,13 @@ use lucia_sea_orm_adapter::SeaOrmAdapter;
 use lucia_sea_orm_auth::{Adapter, KeyRow, SessionRow, UserRow};
 use lucia_sea_orm_migration::{Migrator, MigratorTrait};
 use lucia_sea_orm_tests::ScratchDatabase;
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm::{DatabaseConnection, DbBackend};
 use uuid::Uuid;
 
-use crate::common::{ACQUIRE_TIMEOUT, Backend, PING_IF_IDLE_FOR, number, sqlite_options};
+use crate::common::{Backend, connect, number};
 
+/// One at a time needs one connection; a few more, as an application has, change nothing.
+const POOL: u32 = 4;
 /// Operations in the shorter run.
 const SHORT: usize = 200;
 /// Operations in the longer run.
@@ -95,7 +97,7 @@ async fn count_on(backend: Backend) {
         eprintln!("{}: skipped, its server's URL is not set", backend.title());
         return;
     };
-    let db = connect(backend, database.url()).await;
+    let db = connect(backend, database.url(), POOL, false).await;
     Migrator::up(&db, None).await.expect("the migration runs");
     let adapter = SeaOrmAdapter::<()>::new(db.clone());
     let user = UserRow {
@@ -162,19 +164,6 @@ fn callgrind(url: &str, side: &str, operation: &str, count: usize) -> u64 {
         .expect("callgrind reports the instructions it collected")
 }
 
-async fn connect(backend: Backend, url: &str) -> DatabaseConnection {
-    let mut options = ConnectOptions::new(url);
-    options
-        .max_connections(4)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
-        .sqlx_logging(false)
-        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
-        .map_sqlx_sqlite_opts(move |options| sqlite_options(backend, options));
-    Database::connect(options)
-        .await
-        .unwrap_or_else(|err| panic!("cannot connect to {url}: {err}"))
-}
-
 /// The child: `count` operations one at a time on one side.
 async fn run(url: &str, side: &str, operation: &str, count: usize) {
     let backend = match url.split(':').next() {
@@ -182,7 +171,7 @@ async fn run(url: &str, side: &str, operation: &str, count: usize) {
         Some("mysql" | "mariadb") => Backend::MySql,
         _ => Backend::Sqlite,
     };
-    let db = connect(backend, url).await;
+    let db = connect(backend, url, POOL, false).await;
     let adapter = SeaOrmAdapter::<()>::new(db.clone());
     for _ in 0..count {
         match (side, operation) {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use nix::sys::resource::{UsageWho, getrusage};
 use nix::sys::time::TimeVal;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
 
 /// A pool waits this long for a free connection before failing; with 64 operations in flight on
 /// a handful of connections the real waits are milliseconds, so this only catches deadlocks.
@@ -206,4 +206,30 @@ pub(crate) async fn durability(db: &DatabaseConnection, backend: Backend) -> Str
         .expect("one row of settings");
     let settings: String = row.try_get("", "settings").expect("settings are text");
     format!("server defaults: {settings}")
+}
+
+/// A SeaORM pool of `max_connections` with the recommended settings, or with SeaORM's and
+/// sqlx's default of a ping (a round trip) before every statement if `ping_every_acquire`.
+pub(crate) async fn connect(
+    backend: Backend,
+    url: &str,
+    max_connections: u32,
+    ping_every_acquire: bool,
+) -> DatabaseConnection {
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(max_connections)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        // SeaORM logs every statement at info by default, sqlx at debug: off on both pools,
+        // so that whatever log filter is set cannot make one side alone format statements.
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(move |options| sqlite_options(backend, options));
+    if ping_every_acquire {
+        options.test_before_acquire(true);
+    } else {
+        options.test_before_acquire_if_idle_for(PING_IF_IDLE_FOR);
+    }
+    Database::connect(options)
+        .await
+        .unwrap_or_else(|err| panic!("cannot connect to {url}: {err}"))
 }
