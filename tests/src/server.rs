@@ -13,6 +13,8 @@ use std::net::TcpListener;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database};
@@ -362,12 +364,26 @@ pub(crate) fn find_programs(engine: Engine) -> Option<Programs> {
     }
 }
 
-/// A port of 127.0.0.1 that nothing listens on right now.
+/// The ports [`free_port`] hands out, `FIRST_PORT..FIRST_PORT + PORT_COUNT`: below Linux's
+/// ephemeral range (32768 and up), so that no outgoing connection is given one between our check
+/// and the server's bind.
+const FIRST_PORT: u16 = 20_000;
+const PORT_COUNT: u16 = 12_000;
+
+/// A port of 127.0.0.1 that nothing listens on right now and that this process has not handed
+/// out before. Asking the kernel for port 0 twice can return the same port once the first
+/// listener is closed: a Galera node was once given another node's port, and aborted.
 pub(crate) fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("an ephemeral port is free")
-        .port()
+    static NEXT: OnceLock<AtomicU16> = OnceLock::new();
+    // Each test process starts at its own random point, so parallel ones walk different ports.
+    let next = NEXT.get_or_init(|| {
+        let start = uuid::Uuid::new_v4().as_u128() % u128::from(PORT_COUNT);
+        AtomicU16::new(u16::try_from(start).expect("below PORT_COUNT"))
+    });
+    (0..PORT_COUNT)
+        .map(|_| FIRST_PORT + next.fetch_add(1, Ordering::Relaxed) % PORT_COUNT)
+        .find(|&port| TcpListener::bind(("127.0.0.1", port)).is_ok())
+        .expect("a free port of 127.0.0.1 below the ephemeral range")
 }
 
 /// Panics with the program's output unless it ran and succeeded.
