@@ -1014,6 +1014,47 @@ async fn concurrent_set_key_with_one_id_succeeds_exactly_once(db: DatabaseConnec
     assert_eq!(tables::keys(&db).await, [key]);
 }
 
+async fn concurrent_set_session_with_one_id_succeeds_exactly_once(db: DatabaseConnection) {
+    let ada = insert_user(&db, "ada").await;
+    let session = SessionRow {
+        id: "s".repeat(40),
+        user_id: ada.id.clone(),
+        active_expires: NOW,
+        idle_expires: NOW,
+    };
+    let attempts = (0..RACERS).map(|_| {
+        let adapter = adapter(&db);
+        let session = session.clone();
+        tokio::spawn(async move { adapter.set_session(&session).await })
+    });
+    let results: Vec<_> = futures_join(attempts).await;
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let duplicate = results
+        .iter()
+        .filter(|r| matches!(r, Err(Error::DuplicateSessionId)))
+        .count();
+    assert_eq!((ok, duplicate), (1, RACERS - 1), "{results:?}");
+    assert_eq!(tables::sessions(&db).await, [session]);
+}
+
+async fn concurrent_deletes_of_one_session_delete_it_once(db: DatabaseConnection) {
+    let ada = insert_user(&db, "ada").await;
+    let session = insert_session(&db, &ada.id).await;
+    let other = insert_session(&db, &ada.id).await;
+    let attempts = (0..RACERS).map(|_| {
+        let adapter = adapter(&db);
+        let id = session.id.clone();
+        tokio::spawn(async move { adapter.delete_sessions(&[&id]).await })
+    });
+    let deleted: Vec<u64> = futures_join(attempts)
+        .await
+        .into_iter()
+        .map(|result| result.expect("a delete succeeds"))
+        .collect();
+    assert_eq!(deleted.iter().sum::<u64>(), 1, "{deleted:?}");
+    assert_eq!(tables::sessions(&db).await, [other]);
+}
+
 async fn concurrent_set_user_with_one_key_id_stores_exactly_one_user_with_its_key(
     db: DatabaseConnection,
 ) {
@@ -1113,6 +1154,8 @@ on_every_database!(galera: Schema::Migrated =>
     the_adapter_inside_a_callers_transaction_rolls_back_with_it,
     the_adapter_inside_a_callers_transaction_commits_with_it,
     concurrent_set_key_with_one_id_succeeds_exactly_once,
+    concurrent_set_session_with_one_id_succeeds_exactly_once,
+    concurrent_deletes_of_one_session_delete_it_once,
     concurrent_set_user_with_one_key_id_stores_exactly_one_user_with_its_key,
     a_typed_error_inside_a_callers_transaction_leaves_it_usable,
     set_session_whose_idle_expiry_is_before_its_active_expiry_is_invalid_value,
