@@ -15,6 +15,18 @@ use sea_orm::{
 };
 use sea_query_sqlx::SqlxValues;
 
+/// `$body` with `$pool` bound to the pool, whichever backend it is: the same sqlx calls,
+/// compiled once for each backend's types.
+macro_rules! on_each_backend {
+    ($pool:expr, $name:ident => $body:expr) => {
+        match $pool {
+            Pool::Postgres($name) => $body,
+            Pool::MySql($name) => $body,
+            Pool::Sqlite($name) => $body,
+        }
+    };
+}
+
 /// The sqlx pool of a SeaORM connection.
 #[derive(Clone)]
 pub(crate) enum Pool {
@@ -47,60 +59,30 @@ impl Pool {
         statement: Statement,
     ) -> Result<Option<QueryResult>, DbErr> {
         let (sql, values) = parts(statement);
-        match self {
-            Self::Postgres(pool) => sqlx::query_with(sql, values)
-                .fetch_optional(pool)
-                .await
-                .map(|row| row.map(QueryResult::from)),
-            Self::MySql(pool) => sqlx::query_with(sql, values)
-                .fetch_optional(pool)
-                .await
-                .map(|row| row.map(QueryResult::from)),
-            Self::Sqlite(pool) => sqlx::query_with(sql, values)
-                .fetch_optional(pool)
-                .await
-                .map(|row| row.map(QueryResult::from)),
-        }
+        on_each_backend!(self, pool => sqlx::query_with(sql, values)
+            .fetch_optional(pool)
+            .await
+            .map(|row| row.map(QueryResult::from)))
         .map_err(|err| error(err, DbErr::Query))
     }
 
     /// Every row `statement` returns.
     pub(crate) async fn fetch_all(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
         let (sql, values) = parts(statement);
-        match self {
-            Self::Postgres(pool) => sqlx::query_with(sql, values)
-                .fetch_all(pool)
-                .await
-                .map(rows),
-            Self::MySql(pool) => sqlx::query_with(sql, values)
-                .fetch_all(pool)
-                .await
-                .map(rows),
-            Self::Sqlite(pool) => sqlx::query_with(sql, values)
-                .fetch_all(pool)
-                .await
-                .map(rows),
-        }
+        on_each_backend!(self, pool => sqlx::query_with(sql, values)
+            .fetch_all(pool)
+            .await
+            .map(|rows| rows.into_iter().map(QueryResult::from).collect()))
         .map_err(|err| error(err, DbErr::Query))
     }
 
     /// Runs `statement` and returns how many rows it changed.
     pub(crate) async fn execute(&self, statement: Statement) -> Result<u64, DbErr> {
         let (sql, values) = parts(statement);
-        match self {
-            Self::Postgres(pool) => sqlx::query_with(sql, values)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected()),
-            Self::MySql(pool) => sqlx::query_with(sql, values)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected()),
-            Self::Sqlite(pool) => sqlx::query_with(sql, values)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected()),
-        }
+        on_each_backend!(self, pool => sqlx::query_with(sql, values)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()))
         .map_err(|err| error(err, DbErr::Exec))
     }
 }
@@ -110,10 +92,6 @@ fn parts(statement: Statement) -> (sqlx::AssertSqlSafe<String>, SqlxValues) {
         sqlx::AssertSqlSafe(statement.sql),
         SqlxValues(statement.values.unwrap_or(Values(Vec::new()))),
     )
-}
-
-fn rows<R: Into<QueryResult>>(rows: Vec<R>) -> Vec<QueryResult> {
-    rows.into_iter().map(Into::into).collect()
 }
 
 /// The [`DbErr`] SeaORM makes of the same failure, so that callers (and `DbErr::sql_err`) see
