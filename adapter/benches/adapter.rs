@@ -17,7 +17,9 @@
 //! `--ceiling` also runs the server's own C load tool (`pgbench -M prepared`, `mysqlslap`) on
 //! the exact statement `get_session_and_user` sends, at 1 to 32 connections, and reports ours
 //! and sqlx in flight as a percentage of the best, with the client CPU time per operation of
-//! each (the bench's own from `getrusage(RUSAGE_SELF)`, the tool's from `RUSAGE_CHILDREN`).
+//! each (the bench's own from `getrusage(RUSAGE_SELF)`, the tool's from `RUSAGE_CHILDREN`). It
+//! then runs the statement through sqlx on connections held outside a pool, as the tool holds
+//! its own, which shows what sqlx's pool costs.
 //!
 //! `--pool-sweep 1,2,4,8` measures, instead of the plan, `get_session_and_user` and
 //! `set_session` in flight on fresh pools of each size.
@@ -1661,11 +1663,13 @@ const CEILING_MYSQL_QUERIES: usize = 60_000;
 const NUMBERED_SESSION_BASE: i64 = 1_000_000_000_000_000_000;
 
 /// The most the server gave for the statement of `get_session_and_user`, from its own C load
-/// tool, at each connection count tried.
+/// tool, at each connection count tried; and what sqlx gives on connections of its own, outside
+/// a pool, at the same counts.
 struct Ceiling {
     tool: &'static str,
     sql: String,
     tries: Vec<ToolRun>,
+    held: Vec<ToolRun>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -1679,11 +1683,7 @@ struct ToolRun {
 
 impl Ceiling {
     fn best(&self) -> ToolRun {
-        self.tries
-            .iter()
-            .copied()
-            .max_by(|a, b| a.queries_per_sec.total_cmp(&b.queries_per_sec))
-            .expect("the tool ran at least once")
+        best_of(&self.tries)
     }
 
     fn ours_in_flight(comparisons: &[Comparison]) -> Option<(Summary, Summary)> {
@@ -1698,14 +1698,22 @@ impl Ceiling {
 
     fn print(&self, out: &mut String, comparisons: &[Comparison]) {
         let _ = writeln!(out, "ceiling: {} running `{}`", self.tool, self.sql);
-        for run in &self.tries {
-            let _ = writeln!(
-                out,
-                "  {:>3} connections: {:>9.0} queries/s, client CPU {:.1} µs/query (sys {:.1})",
-                run.connections, run.queries_per_sec, run.cpu_us_per_op, run.system_us_per_op
-            );
-        }
+        print_tool_runs(out, &self.tries);
+        let _ = writeln!(
+            out,
+            "sqlx on connections held outside a pool (never pinged on release), same statement:"
+        );
+        print_tool_runs(out, &self.held);
         let best = self.best();
+        let held = best_of(&self.held);
+        let _ = writeln!(
+            out,
+            "sqlx on held connections against the ceiling: {:.0} % at {} connections \
+             (client CPU {:.1} µs/op)",
+            held.queries_per_sec / best.queries_per_sec * 100.0,
+            held.connections,
+            held.cpu_us_per_op,
+        );
         if let Some((ours, sqlx)) = Self::ours_in_flight(comparisons) {
             let _ = writeln!(
                 out,
@@ -1726,25 +1734,52 @@ impl Ceiling {
 
     fn to_json(&self, comparisons: &[Comparison]) -> Value {
         let best = self.best();
+        let held = best_of(&self.held);
         let percent = Self::ours_in_flight(comparisons).map(|(ours, sqlx)| {
             json!({
                 "ours": round(ours.ops_per_sec / best.queries_per_sec * 100.0, 1),
                 "sqlx": round(sqlx.ops_per_sec / best.queries_per_sec * 100.0, 1),
+                "sqlx_held_connections": round(held.queries_per_sec / best.queries_per_sec * 100.0, 1),
             })
         });
         json!({
             "tool": self.tool,
             "sql": self.sql,
-            "runs": self.tries.iter().map(|run| json!({
-                "connections": run.connections,
-                "queries_per_sec": round(run.queries_per_sec, 1),
-                "cpu_us_per_op": round(run.cpu_us_per_op, 2),
-                "system_us_per_op": round(run.system_us_per_op, 2),
-            })).collect::<Vec<_>>(),
+            "runs": self.tries.iter().map(|run| run.to_json()).collect::<Vec<_>>(),
+            "sqlx_held_connections": self.held.iter().map(|run| run.to_json()).collect::<Vec<_>>(),
             "best_connections": best.connections,
             "best_queries_per_sec": round(best.queries_per_sec, 1),
             "percent_of_ceiling": percent,
         })
+    }
+}
+
+impl ToolRun {
+    fn to_json(self) -> Value {
+        json!({
+            "connections": self.connections,
+            "queries_per_sec": round(self.queries_per_sec, 1),
+            "cpu_us_per_op": round(self.cpu_us_per_op, 2),
+            "system_us_per_op": round(self.system_us_per_op, 2),
+        })
+    }
+}
+
+/// The run that gave the most queries per second.
+fn best_of(runs: &[ToolRun]) -> ToolRun {
+    runs.iter()
+        .copied()
+        .max_by(|a, b| a.queries_per_sec.total_cmp(&b.queries_per_sec))
+        .expect("at least one run")
+}
+
+fn print_tool_runs(out: &mut String, runs: &[ToolRun]) {
+    for run in runs {
+        let _ = writeln!(
+            out,
+            "  {:>3} connections: {:>9.0} queries/s, client CPU {:.1} µs/query (sys {:.1})",
+            run.connections, run.queries_per_sec, run.cpu_us_per_op, run.system_us_per_op
+        );
     }
 }
 
@@ -1914,7 +1949,91 @@ async fn ceiling(backend: Backend, url: &str, settings: PoolSettings, seeded: &S
         Backend::Sqlite | Backend::SqliteFull => unreachable!("SQLite has no server"),
     };
     let _ = std::fs::remove_dir_all(&directory);
-    Ceiling { tool, sql, tries }
+    let mut held = Vec::with_capacity(CEILING_CONNECTIONS.len());
+    for connections in CEILING_CONNECTIONS {
+        eprintln!(
+            "{}: sqlx on {connections} held connections",
+            backend.title()
+        );
+        held.push(held_connections(backend, url, &sql, &seeded.session_ids, connections).await);
+    }
+    Ceiling {
+        tool,
+        sql,
+        tries,
+        held,
+    }
+}
+
+/// sqlx without its pool, driven as the load tool drives the server: `connections` connections
+/// of its own, each looping on the statement in a task of its own for [`CEILING_SECONDS`]. A
+/// pooled connection is pinged each time it goes back to the pool (`return_to_pool` in
+/// `sqlx-core`), one more round trip per statement; a held one never is, so the gap between
+/// this and sqlx's pool is the pool's.
+async fn held_connections(
+    backend: Backend,
+    url: &str,
+    sql: &str,
+    session_ids: &[String],
+    connections: u32,
+) -> ToolRun {
+    let sql: Arc<str> = Arc::from(sql);
+    let session_ids: Arc<[String]> = Arc::from(session_ids);
+    macro_rules! drive {
+        ($connection:ty) => {{
+            let mut held = Vec::with_capacity(connections as usize);
+            for _ in 0..connections {
+                let connection = <$connection>::connect(url)
+                    .await
+                    .unwrap_or_else(|err| panic!("sqlx cannot connect to {url}: {err}"));
+                held.push(connection);
+            }
+            let deadline = Instant::now() + Duration::from_secs(CEILING_SECONDS);
+            let started = (Instant::now(), CpuTime::of_process());
+            let mut tasks = JoinSet::new();
+            for mut connection in held {
+                let sql = Arc::clone(&sql);
+                let session_ids = Arc::clone(&session_ids);
+                tasks.spawn(async move {
+                    let mut queries = 0_u64;
+                    while Instant::now() < deadline {
+                        let row = sqlx::query(sqlx::AssertSqlSafe(&*sql))
+                            .bind(Seeded::random(&session_ids))
+                            .fetch_optional(&mut connection)
+                            .await
+                            .expect("the statement runs on a held connection");
+                        assert!(row.is_some(), "a seeded session is found");
+                        queries += 1;
+                    }
+                    connection
+                        .close()
+                        .await
+                        .expect("the held connection closes");
+                    queries
+                });
+            }
+            let mut queries = 0_u64;
+            while let Some(done) = tasks.join_next().await {
+                queries += done.unwrap_or_else(|err| resume_unwind(err.into_panic()));
+            }
+            (
+                queries as f64,
+                started.0.elapsed(),
+                CpuTime::of_process().since(started.1),
+            )
+        }};
+    }
+    let (queries, elapsed, cpu) = match backend {
+        Backend::Postgres => drive!(sqlx::PgConnection),
+        Backend::MySql => drive!(sqlx::MySqlConnection),
+        Backend::Sqlite | Backend::SqliteFull => unreachable!("SQLite has no server"),
+    };
+    ToolRun {
+        connections,
+        queries_per_sec: queries / elapsed.as_secs_f64(),
+        cpu_us_per_op: micros(cpu.total()) / queries,
+        system_us_per_op: micros(cpu.system) / queries,
+    }
 }
 
 /// Runs a load tool to completion: its output, and the CPU time its process used.

@@ -3,6 +3,7 @@
 
 use lucia_sea_orm_auth::{Error, Result, UserRow};
 use sea_orm::sea_query::{Alias, Expr};
+use sea_orm::sqlx::{Column, Row as _};
 use sea_orm::{FromQueryResult, JsonValue, QueryResult, Value};
 
 use crate::error::database;
@@ -94,11 +95,7 @@ pub(crate) fn from_joined_row<A: DeserializeOwned>(row: &QueryResult, ours: &[&s
     // SeaORM's JSON view of a row decodes each column by trying types in turn (four failed
     // decodes, each formatting an error, for PostgreSQL's UUID id): only the application's own
     // columns need it.
-    let has_attributes = row
-        .column_names()
-        .iter()
-        .any(|name| name != ID && !ours.contains(&name.as_str()));
-    if !has_attributes {
+    if !has_attributes(row, ours) {
         return from_columns(Map::new());
     }
     let JsonValue::Object(mut columns) = JsonValue::from_query_result(row, "").map_err(database)?
@@ -111,6 +108,24 @@ pub(crate) fn from_joined_row<A: DeserializeOwned>(row: &QueryResult, ours: &[&s
         columns.remove(column);
     }
     from_columns(columns)
+}
+
+/// Whether the row has a column that is neither `user.id` nor one of `ours`, read from the
+/// driver's row where there is one: `QueryResult::column_names` allocates every name, on every
+/// read.
+fn has_attributes(row: &QueryResult, ours: &[&str]) -> bool {
+    fn any_attribute<'a>(mut names: impl Iterator<Item = &'a str>, ours: &[&str]) -> bool {
+        names.any(|name| name != ID && !ours.contains(&name))
+    }
+    if let Some(row) = row.try_as_pg_row() {
+        any_attribute(row.columns().iter().map(Column::name), ours)
+    } else if let Some(row) = row.try_as_mysql_row() {
+        any_attribute(row.columns().iter().map(Column::name), ours)
+    } else if let Some(row) = row.try_as_sqlite_row() {
+        any_attribute(row.columns().iter().map(Column::name), ours)
+    } else {
+        any_attribute(row.column_names().iter().map(String::as_str), ours)
+    }
 }
 
 fn from_columns<A: DeserializeOwned>(columns: Map<String, JsonValue>) -> Result<A> {
