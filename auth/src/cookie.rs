@@ -49,8 +49,14 @@ pub const MAX_SESSION_ID_BYTES: usize = 255;
 /// );
 ///
 /// // Plain-HTTP development has to say so.
-/// let development = SessionCookie::builder().secure(false).build();
+/// let development = SessionCookie::builder().secure(false).build()?;
 /// assert!(!development.for_session(&session).to_string().contains("Secure"));
+///
+/// // A cookie browsers would drop is refused here, not discovered in production.
+/// let host_only = SessionCookie::builder().name("__Host-auth_session");
+/// assert!(host_only.clone().build().is_ok());
+/// assert!(host_only.domain("example.com").build().is_err());
+/// # Ok::<(), lucia_sea_orm_auth::InvalidSessionCookie>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionCookie {
@@ -63,7 +69,13 @@ pub struct SessionCookie {
 
 impl Default for SessionCookie {
     fn default() -> Self {
-        Self::builder().build()
+        Self {
+            name: Cow::Borrowed(DEFAULT_SESSION_COOKIE_NAME),
+            secure: true,
+            same_site: SameSite::Lax,
+            path: Cow::Borrowed("/"),
+            domain: None,
+        }
     }
 }
 
@@ -75,7 +87,9 @@ pub struct SessionCookieBuilder {
 }
 
 impl SessionCookieBuilder {
-    /// The cookie's name: [`DEFAULT_SESSION_COOKIE_NAME`] unless set.
+    /// The cookie's name: [`DEFAULT_SESSION_COOKIE_NAME`] unless set. A `__Host-` name (which
+    /// keeps sibling subdomains from setting the cookie) needs `Secure`, the path `/` and no
+    /// domain, as the defaults are; a `__Secure-` name needs `Secure`.
     pub fn name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
         self.cookie.name = name.into();
         self
@@ -90,7 +104,7 @@ impl SessionCookieBuilder {
 
     /// The cookie's `SameSite`: [`SameSite::Lax`] unless set. `Lax` keeps the session on links
     /// followed from other sites and withholds it from their forms and scripts; `None` needs
-    /// `Secure`, or browsers drop the cookie.
+    /// `Secure` (browsers drop the cookie otherwise, and [`build`](Self::build) refuses it).
     pub fn same_site(mut self, same_site: SameSite) -> Self {
         self.cookie.same_site = same_site;
         self
@@ -110,22 +124,74 @@ impl SessionCookieBuilder {
     }
 
     /// The configured [`SessionCookie`].
-    pub fn build(self) -> SessionCookie {
-        self.cookie
+    ///
+    /// Errors: [`InvalidSessionCookie`] for settings a `Set-Cookie` header cannot carry (a name
+    /// that is not a token, a path that does not start with `/`, a `;` or a control character in
+    /// the path or domain) and for combinations browsers drop without a word:
+    /// a `__Secure-` or `__Host-` name without `Secure`, a `__Host-` name with a `Domain` or a
+    /// path other than `/`, and `SameSite=None` without `Secure`.
+    pub fn build(self) -> Result<SessionCookie, InvalidSessionCookie> {
+        let cookie = self.cookie;
+        let invalid = |reason| Err(InvalidSessionCookie { reason });
+        if cookie.name.is_empty() || !cookie.name.bytes().all(is_token_byte) {
+            return invalid(
+                "the name must be a token: letters, digits and !#$%&'*+-.^_`|~, at least one",
+            );
+        }
+        if !cookie.path.starts_with('/') || !cookie.path.bytes().all(is_attribute_byte) {
+            return invalid("the path must start with '/' and hold no ';' or control character");
+        }
+        if let Some(domain) = &cookie.domain
+            && (domain.is_empty() || !domain.bytes().all(|b| b != b' ' && is_attribute_byte(b)))
+        {
+            return invalid("the domain must be a host name: no space, ';' or control character");
+        }
+        // Cookie name prefixes (RFC 6265bis, section 4.1.3), matched without regard to case as
+        // browsers do: a cookie that breaks them is dropped, so the session would never stick.
+        let has_prefix = |prefix: &str| {
+            cookie
+                .name
+                .get(..prefix.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+        };
+        let host_prefix = has_prefix("__Host-");
+        if (host_prefix || has_prefix("__Secure-")) && !cookie.secure {
+            return invalid("a __Secure- or __Host- name needs Secure");
+        }
+        if host_prefix && (cookie.path != "/" || cookie.domain.is_some()) {
+            return invalid("a __Host- name needs the path / and no domain");
+        }
+        if cookie.same_site == SameSite::None && !cookie.secure {
+            return invalid("SameSite=None needs Secure");
+        }
+        Ok(cookie)
     }
+}
+
+/// A `tchar` of RFC 9110, the bytes of a cookie name.
+fn is_token_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
+}
+
+/// A byte a cookie's `Path` or `Domain` value may hold (RFC 6265, `av-octet` but `;`), limited
+/// to printable ASCII so that the `Set-Cookie` header always forms.
+fn is_attribute_byte(byte: u8) -> bool {
+    (b' '..=b'~').contains(&byte) && byte != b';'
+}
+
+/// Settings of a [`SessionCookie`] that a `Set-Cookie` header cannot carry or that browsers
+/// would drop; see [`SessionCookieBuilder::build`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid session cookie: {reason}")]
+pub struct InvalidSessionCookie {
+    reason: &'static str,
 }
 
 impl SessionCookie {
     /// A builder with every setting at its default.
     pub fn builder() -> SessionCookieBuilder {
         SessionCookieBuilder {
-            cookie: SessionCookie {
-                name: Cow::Borrowed(DEFAULT_SESSION_COOKIE_NAME),
-                secure: true,
-                same_site: SameSite::Lax,
-                path: Cow::Borrowed("/"),
-                domain: None,
-            },
+            cookie: Self::default(),
         }
     }
 
@@ -160,8 +226,8 @@ impl SessionCookie {
     pub fn set_blank_cookie(&self) -> HeaderValue {
         match HeaderValue::try_from(self.blank().to_string()) {
             Ok(value) => value,
-            // The name, path and domain are the application's; should they hold characters a
-            // header cannot, the bare expired name still ends the session.
+            // `build` lets only printable ASCII into the name, path and domain, so the header
+            // forms; this arm answers without a panic should that ever change.
             Err(_) => HeaderValue::from_static("auth_session=; Max-Age=0"),
         }
     }
@@ -386,18 +452,107 @@ mod tests {
     #[test]
     fn a_renamed_cookie_is_read_and_written_under_its_name() {
         let cookies = SessionCookie::builder()
-            .name("__Host-session")
+            .name("app_session")
             .same_site(SameSite::Strict)
             .path("/app")
             .domain("example.com")
-            .build();
-        let headers = headers(&[b"auth_session=a; __Host-session=b"]);
+            .build()
+            .expect("valid settings");
+        let headers = headers(&[b"auth_session=a; app_session=b"]);
         assert_eq!(cookies.read(&headers), CookieSessionId::Id("b"));
         assert_eq!(
             cookies.blank().to_string(),
-            "__Host-session=; HttpOnly; SameSite=Strict; Secure; Path=/app; Domain=example.com; \
+            "app_session=; HttpOnly; SameSite=Strict; Secure; Path=/app; Domain=example.com; \
              Expires=Thu, 01 Jan 1970 00:00:00 GMT"
         );
+    }
+
+    #[test]
+    fn the_defaults_are_valid_settings() {
+        assert_eq!(
+            SessionCookie::builder().build(),
+            Ok(SessionCookie::default())
+        );
+    }
+
+    #[test]
+    fn prefixed_names_get_the_attributes_browsers_require() {
+        let host = || SessionCookie::builder().name("__Host-session");
+        let secure = || SessionCookie::builder().name("__Secure-session");
+        assert!(host().build().is_ok());
+        assert!(secure().domain("example.com").path("/app").build().is_ok());
+        let refused = [
+            (
+                host().secure(false),
+                "a __Secure- or __Host- name needs Secure",
+            ),
+            (
+                secure().secure(false),
+                "a __Secure- or __Host- name needs Secure",
+            ),
+            (
+                SessionCookie::builder()
+                    .name("__host-session")
+                    .secure(false),
+                "a __Secure- or __Host- name needs Secure",
+            ),
+            (
+                host().path("/app"),
+                "a __Host- name needs the path / and no domain",
+            ),
+            (
+                host().domain("example.com"),
+                "a __Host- name needs the path / and no domain",
+            ),
+            (
+                SessionCookie::builder()
+                    .name("__HOST-session")
+                    .domain("example.com"),
+                "a __Host- name needs the path / and no domain",
+            ),
+        ];
+        for (builder, reason) in refused {
+            assert_eq!(builder.build(), Err(InvalidSessionCookie { reason }));
+        }
+    }
+
+    #[test]
+    fn same_site_none_needs_secure() {
+        let none = || SessionCookie::builder().same_site(SameSite::None);
+        assert!(none().build().is_ok());
+        assert_eq!(
+            none().secure(false).build(),
+            Err(InvalidSessionCookie {
+                reason: "SameSite=None needs Secure"
+            })
+        );
+    }
+
+    #[test]
+    fn settings_a_header_cannot_carry_are_refused() {
+        let name = |name: &'static str| SessionCookie::builder().name(name).build();
+        for bad in ["", "a b", "a;b", "a=b", "sess\u{e9}", "a\tb", "(x)"] {
+            assert!(name(bad).is_err(), "{bad:?} is refused as a name");
+        }
+        assert!(name("a-b.c_d!#$%&'*+^`|~1").is_ok());
+        let path = |path: &'static str| SessionCookie::builder().path(path).build();
+        for bad in ["", "app", "/a;b", "/a\nb", "/caf\u{e9}"] {
+            assert!(path(bad).is_err(), "{bad:?} is refused as a path");
+        }
+        assert!(path("/a b/c").is_ok());
+        let domain = |domain: &'static str| SessionCookie::builder().domain(domain).build();
+        for bad in ["", "a b.com", "a.com;x", "a.com\r"] {
+            assert!(domain(bad).is_err(), "{bad:?} is refused as a domain");
+        }
+        assert!(domain(".example.com").is_ok());
+        for cookie in [name("x"), path("/a b"), domain("example.com")] {
+            let cookie = cookie.expect("valid settings");
+            assert_eq!(
+                cookie.set_blank_cookie().to_str().ok(),
+                Some(cookie.blank().to_string().as_str()),
+                "a valid cookie's blank header is the cookie itself"
+            );
+        }
     }
 
     #[test]

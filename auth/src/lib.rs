@@ -54,8 +54,8 @@ pub use auth::{
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use cookie::{
-    CookieSessionId, DEFAULT_SESSION_COOKIE_NAME, MAX_SESSION_ID_BYTES, SessionCookie,
-    SessionCookieBuilder,
+    CookieSessionId, DEFAULT_SESSION_COOKIE_NAME, InvalidSessionCookie, MAX_SESSION_ID_BYTES,
+    SessionCookie, SessionCookieBuilder,
 };
 pub use error::{Error, Result, ValueProblem};
 pub use id::{IdGenerator, RandomSessionId, RandomUuid, SESSION_ID_LENGTH};

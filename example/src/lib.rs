@@ -38,7 +38,9 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::{get, post};
 use lucia_sea_orm_adapter::SeaOrmAdapter;
-use lucia_sea_orm_auth::{AllowedOrigins, Auth, InvalidOrigin, SessionCookie};
+use lucia_sea_orm_auth::{
+    AllowedOrigins, Auth, InvalidOrigin, InvalidSessionCookie, SessionCookie,
+};
 use lucia_sea_orm_axum::{AuthLayer, AuthSession};
 use lucia_sea_orm_migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
@@ -110,6 +112,9 @@ pub enum StartError {
     /// An origin is not `scheme://host[:port]`, or none was given.
     #[error(transparent)]
     InvalidOrigin(#[from] InvalidOrigin),
+    /// The session cookie's settings are ones browsers would drop.
+    #[error(transparent)]
+    InvalidSessionCookie(#[from] InvalidSessionCookie),
 }
 
 /// What the pages share beyond the session layer.
@@ -136,7 +141,7 @@ pub async fn app(db: DatabaseConnection, options: Options) -> Result<Router, Sta
     spawn_sweeper(&auth, &state.throttle);
     let cookie = SessionCookie::builder()
         .secure(options.secure_cookies)
-        .build();
+        .build()?;
     let sessions = AuthLayer::new(auth, origins)
         .session_cookie(cookie)
         .sign_in_redirect("/sign-in");
