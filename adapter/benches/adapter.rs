@@ -18,8 +18,8 @@
 //! the exact statement `get_session_and_user` sends, at 1 to 32 connections, and reports ours
 //! and sqlx in flight as a percentage of the best, with the client CPU time per operation of
 //! each (the bench's own from `getrusage(RUSAGE_SELF)`, the tool's from `RUSAGE_CHILDREN`). It
-//! then runs the statement through sqlx on connections held outside a pool, as the tool holds
-//! its own, which shows what sqlx's pool costs.
+//! then runs the same statement in plain sqlx at the same connection counts, on a pool and on
+//! connections held outside one, as the tool holds its own: the difference is sqlx's pool.
 //!
 //! `--pool-sweep 1,2,4,8` measures, instead of the plan, `get_session_and_user` and
 //! `set_session` in flight on fresh pools of each size.
@@ -1663,12 +1663,13 @@ const CEILING_MYSQL_QUERIES: usize = 60_000;
 const NUMBERED_SESSION_BASE: i64 = 1_000_000_000_000_000_000;
 
 /// The most the server gave for the statement of `get_session_and_user`, from its own C load
-/// tool, at each connection count tried; and what sqlx gives on connections of its own, outside
-/// a pool, at the same counts.
+/// tool, at each connection count tried; and what plain sqlx gives for it at the same counts,
+/// on a pool and on connections held outside one.
 struct Ceiling {
     tool: &'static str,
     sql: String,
     tries: Vec<ToolRun>,
+    pooled: Vec<ToolRun>,
     held: Vec<ToolRun>,
 }
 
@@ -1701,18 +1702,34 @@ impl Ceiling {
         print_tool_runs(out, &self.tries);
         let _ = writeln!(
             out,
-            "sqlx on connections held outside a pool (never pinged on release), same statement:"
+            "the same statement in plain sqlx, one query in flight per connection: on a pool \
+             of that many connections / on connections held outside a pool (never pinged on \
+             release)"
         );
-        print_tool_runs(out, &self.held);
+        for (pooled, held) in self.pooled.iter().zip(&self.held) {
+            let _ = writeln!(
+                out,
+                "  {:>3} connections: {:>9.0} / {:>9.0} queries/s (held ÷ pool {:.2}), client \
+                 CPU {:.1} / {:.1} µs/query",
+                pooled.connections,
+                pooled.queries_per_sec,
+                held.queries_per_sec,
+                held.queries_per_sec / pooled.queries_per_sec,
+                pooled.cpu_us_per_op,
+                held.cpu_us_per_op,
+            );
+        }
         let best = self.best();
+        let pooled = best_of(&self.pooled);
         let held = best_of(&self.held);
         let _ = writeln!(
             out,
-            "sqlx on held connections against the ceiling: {:.0} % at {} connections \
-             (client CPU {:.1} µs/op)",
+            "plain sqlx against the ceiling, best of each: pool {:.0} % at {} connections, \
+             held {:.0} % at {}",
+            pooled.queries_per_sec / best.queries_per_sec * 100.0,
+            pooled.connections,
             held.queries_per_sec / best.queries_per_sec * 100.0,
             held.connections,
-            held.cpu_us_per_op,
         );
         if let Some((ours, sqlx)) = Self::ours_in_flight(comparisons) {
             let _ = writeln!(
@@ -1734,11 +1751,13 @@ impl Ceiling {
 
     fn to_json(&self, comparisons: &[Comparison]) -> Value {
         let best = self.best();
+        let pooled = best_of(&self.pooled);
         let held = best_of(&self.held);
         let percent = Self::ours_in_flight(comparisons).map(|(ours, sqlx)| {
             json!({
                 "ours": round(ours.ops_per_sec / best.queries_per_sec * 100.0, 1),
                 "sqlx": round(sqlx.ops_per_sec / best.queries_per_sec * 100.0, 1),
+                "sqlx_pool_loop": round(pooled.queries_per_sec / best.queries_per_sec * 100.0, 1),
                 "sqlx_held_connections": round(held.queries_per_sec / best.queries_per_sec * 100.0, 1),
             })
         });
@@ -1746,6 +1765,7 @@ impl Ceiling {
             "tool": self.tool,
             "sql": self.sql,
             "runs": self.tries.iter().map(|run| run.to_json()).collect::<Vec<_>>(),
+            "sqlx_pool_loop": self.pooled.iter().map(|run| run.to_json()).collect::<Vec<_>>(),
             "sqlx_held_connections": self.held.iter().map(|run| run.to_json()).collect::<Vec<_>>(),
             "best_connections": best.connections,
             "best_queries_per_sec": round(best.queries_per_sec, 1),
@@ -1949,66 +1969,73 @@ async fn ceiling(backend: Backend, url: &str, settings: PoolSettings, seeded: &S
         Backend::Sqlite | Backend::SqliteFull => unreachable!("SQLite has no server"),
     };
     let _ = std::fs::remove_dir_all(&directory);
+    let mut pooled = Vec::with_capacity(CEILING_CONNECTIONS.len());
     let mut held = Vec::with_capacity(CEILING_CONNECTIONS.len());
     for connections in CEILING_CONNECTIONS {
-        eprintln!(
-            "{}: sqlx on {connections} held connections",
-            backend.title()
-        );
-        held.push(held_connections(backend, url, &sql, &seeded.session_ids, connections).await);
+        eprintln!("{}: sqlx on {connections} connections", backend.title());
+        for (through, runs) in [(Through::Pool, &mut pooled), (Through::Held, &mut held)] {
+            let ids = &seeded.session_ids;
+            runs.push(sqlx_loop(backend, url, settings, &sql, ids, connections, through).await);
+        }
     }
     Ceiling {
         tool,
         sql,
         tries,
+        pooled,
         held,
     }
 }
 
-/// sqlx without its pool, driven as the load tool drives the server: `connections` connections
-/// of its own, each looping on the statement in a task of its own for [`CEILING_SECONDS`]. A
-/// pooled connection is pinged each time it goes back to the pool (`return_to_pool` in
-/// `sqlx-core`), one more round trip per statement; a held one never is, so the gap between
-/// this and sqlx's pool is the pool's.
-async fn held_connections(
+/// How [`sqlx_loop`] reaches the server.
+#[derive(Clone, Copy, Debug)]
+enum Through {
+    /// A pool of exactly that many connections, as the bench's pools are configured: every
+    /// statement takes a connection and gives it back, and sqlx pings it as it goes back
+    /// (`return_to_pool` in `sqlx-core`), one more round trip per statement.
+    Pool,
+    /// Connections of its own, outside any pool, one per task, as the load tool holds them:
+    /// never pinged.
+    Held,
+}
+
+/// The statement of `get_session_and_user` in plain sqlx, driven as the load tool drives the
+/// server: `connections` tasks, each looping for [`CEILING_SECONDS`] with one query in flight,
+/// on a pool of that many connections or on one connection each. Same SQL, same bound id, the
+/// row fetched and not decoded on both, so that the difference is the pool's.
+async fn sqlx_loop(
     backend: Backend,
     url: &str,
+    settings: PoolSettings,
     sql: &str,
     session_ids: &[String],
     connections: u32,
+    through: Through,
 ) -> ToolRun {
     let sql: Arc<str> = Arc::from(sql);
     let session_ids: Arc<[String]> = Arc::from(session_ids);
+    let fail = |err: sqlx::Error| -> ! { panic!("sqlx cannot connect to {url}: {err}") };
+    // Runs a task per item of `$items` until the deadline, each querying through `$executor`:
+    // the number of queries, the time they took, and the process's CPU time meanwhile.
     macro_rules! drive {
-        ($connection:ty) => {{
-            let mut held = Vec::with_capacity(connections as usize);
-            for _ in 0..connections {
-                let connection = <$connection>::connect(url)
-                    .await
-                    .unwrap_or_else(|err| panic!("sqlx cannot connect to {url}: {err}"));
-                held.push(connection);
-            }
+        ($db:ty, $items:expr, $item:pat => $executor:expr) => {{
             let deadline = Instant::now() + Duration::from_secs(CEILING_SECONDS);
             let started = (Instant::now(), CpuTime::of_process());
             let mut tasks = JoinSet::new();
-            for mut connection in held {
+            for $item in $items {
                 let sql = Arc::clone(&sql);
                 let session_ids = Arc::clone(&session_ids);
                 tasks.spawn(async move {
                     let mut queries = 0_u64;
                     while Instant::now() < deadline {
-                        let row = sqlx::query(sqlx::AssertSqlSafe(&*sql))
+                        let row = sqlx::query::<$db>(sqlx::AssertSqlSafe(&*sql))
                             .bind(Seeded::random(&session_ids))
-                            .fetch_optional(&mut connection)
+                            .fetch_optional($executor)
                             .await
-                            .expect("the statement runs on a held connection");
+                            .expect("the statement runs");
                         assert!(row.is_some(), "a seeded session is found");
                         queries += 1;
                     }
-                    connection
-                        .close()
-                        .await
-                        .expect("the held connection closes");
                     queries
                 });
             }
@@ -2023,9 +2050,39 @@ async fn held_connections(
             )
         }};
     }
+    macro_rules! on {
+        ($db:ty, $options:ty, $connection:ty) => {{
+            let options: $options = url.parse().unwrap_or_else(|err| fail(err));
+            let options = options.disable_statement_logging();
+            match through {
+                Through::Pool => {
+                    let pool = settings
+                        .with_max_connections(connections)
+                        .sqlx::<$db>()
+                        .min_connections(connections)
+                        .connect_with(options)
+                        .await
+                        .unwrap_or_else(|err| fail(err));
+                    let pools = (0..connections).map(|_| pool.clone());
+                    let measured = drive!($db, pools, pool => &pool);
+                    pool.close().await;
+                    measured
+                }
+                Through::Held => {
+                    let mut held = Vec::with_capacity(connections as usize);
+                    for _ in 0..connections {
+                        let connection: $connection =
+                            options.connect().await.unwrap_or_else(|err| fail(err));
+                        held.push(connection);
+                    }
+                    drive!($db, held, mut connection => &mut connection)
+                }
+            }
+        }};
+    }
     let (queries, elapsed, cpu) = match backend {
-        Backend::Postgres => drive!(sqlx::PgConnection),
-        Backend::MySql => drive!(sqlx::MySqlConnection),
+        Backend::Postgres => on!(sqlx::Postgres, PgConnectOptions, sqlx::PgConnection),
+        Backend::MySql => on!(sqlx::MySql, MySqlConnectOptions, sqlx::MySqlConnection),
         Backend::Sqlite | Backend::SqliteFull => unreachable!("SQLite has no server"),
     };
     ToolRun {

@@ -60,6 +60,26 @@ pub const MAX_SESSION_ID_BYTES: usize = 255;
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionCookie {
+    settings: Settings,
+    /// The blank cookie's `Set-Cookie` value, formed once: it is the same for every response.
+    blank: HeaderValue,
+}
+
+impl Default for SessionCookie {
+    fn default() -> Self {
+        Self {
+            settings: Settings::default(),
+            // What `build` forms from the default settings (a test holds the two together).
+            blank: HeaderValue::from_static(
+                "auth_session=; HttpOnly; SameSite=Lax; Secure; Path=/; \
+                 Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            ),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Settings {
     name: Cow<'static, str>,
     secure: bool,
     same_site: SameSite,
@@ -67,7 +87,7 @@ pub struct SessionCookie {
     domain: Option<Cow<'static, str>>,
 }
 
-impl Default for SessionCookie {
+impl Default for Settings {
     fn default() -> Self {
         Self {
             name: Cow::Borrowed(DEFAULT_SESSION_COOKIE_NAME),
@@ -79,11 +99,104 @@ impl Default for SessionCookie {
     }
 }
 
+impl Settings {
+    fn cookie(&self, value: String, expires: OffsetDateTime) -> Cookie<'static> {
+        let mut cookie = Cookie::build((self.name.clone(), value))
+            .http_only(true)
+            .same_site(self.same_site)
+            .secure(self.secure)
+            .path(self.path.clone())
+            .expires(expires);
+        if let Some(domain) = &self.domain {
+            cookie = cookie.domain(domain.clone());
+        }
+        cookie.build()
+    }
+
+    fn blank(&self) -> Cookie<'static> {
+        self.cookie(String::new(), OffsetDateTime::UNIX_EPOCH)
+    }
+
+    /// Why browsers would drop a cookie with these settings, or a `Set-Cookie` header could not
+    /// carry it; `None` when neither.
+    fn problem(&self) -> Option<&'static str> {
+        let name = &*self.name;
+        if name.is_empty()
+            || name.len() > MAX_NAME_BYTES
+            || !name
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || TOKEN_SYMBOLS.contains(&byte))
+        {
+            return Some(
+                "the name must be a token of at most 3,841 bytes: letters, digits and \
+                 !#$%&'*+-.^_`|~",
+            );
+        }
+        let path_byte = |byte: u8| (b' '..=b'~').contains(&byte) && byte != b';';
+        if !self.path.starts_with('/')
+            || self.path.len() > MAX_ATTRIBUTE_BYTES
+            || !self.path.bytes().all(path_byte)
+        {
+            return Some(
+                "the path must start with '/' and be at most 1,024 bytes of printable ASCII \
+                 without ';' (percent-encode anything else)",
+            );
+        }
+        if let Some(domain) = &self.domain
+            && !is_host_name(domain)
+        {
+            return Some(
+                "the domain must be a host name of at most 1,024 bytes: letters, digits, '-' \
+                 and '.' (punycode for international names), no scheme, port or path",
+            );
+        }
+        // Cookie name prefixes (RFC 6265bis, section 4.1.3), matched without regard to case as
+        // browsers do: a cookie that breaks them is dropped, so the session would never stick.
+        let has_prefix = |prefix: &str| {
+            name.get(..prefix.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+        };
+        let host_prefix = has_prefix("__Host-");
+        if (host_prefix || has_prefix("__Secure-") || has_prefix("__Http-")) && !self.secure {
+            return Some("a __Secure-, __Host- or __Http- name needs Secure");
+        }
+        if host_prefix && (self.path != "/" || self.domain.is_some()) {
+            return Some("a __Host- name needs the path / and no domain");
+        }
+        if self.same_site == SameSite::None && !self.secure {
+            return Some("SameSite=None needs Secure");
+        }
+        None
+    }
+}
+
+/// The longest name: browsers drop a cookie whose name and value exceed 4,096 bytes, and the
+/// value is a session id of up to [`MAX_SESSION_ID_BYTES`].
+const MAX_NAME_BYTES: usize = 4096 - MAX_SESSION_ID_BYTES;
+/// The longest `Path` or `Domain` value browsers keep (RFC 6265bis, section 5.6).
+const MAX_ATTRIBUTE_BYTES: usize = 1024;
+/// The symbols of a token (RFC 9110 `tchar`), beside letters and digits.
+const TOKEN_SYMBOLS: &[u8] = b"!#$%&'*+-.^_`|~";
+
+/// Whether `domain` is a `Domain` browsers accept: dot-separated labels of letters, digits and
+/// `-`, optionally after one leading dot (which browsers ignore).
+fn is_host_name(domain: &str) -> bool {
+    let host = domain.strip_prefix('.').unwrap_or(domain);
+    domain.len() <= MAX_ATTRIBUTE_BYTES
+        && !host.is_empty()
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-')
+        })
+}
+
 /// Configures a [`SessionCookie`]; every setting has a default.
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct SessionCookieBuilder {
-    cookie: SessionCookie,
+    settings: Settings,
 }
 
 impl SessionCookieBuilder {
@@ -91,14 +204,14 @@ impl SessionCookieBuilder {
     /// keeps sibling subdomains from setting the cookie) needs `Secure`, the path `/` and no
     /// domain, as the defaults are; a `__Secure-` name needs `Secure`.
     pub fn name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
-        self.cookie.name = name.into();
+        self.settings.name = name.into();
         self
     }
 
     /// Whether the cookie is `Secure` (sent over HTTPS only): on unless set. Turn it off only
     /// for development over plain HTTP; browsers treat `http://localhost` as secure anyway.
     pub fn secure(mut self, secure: bool) -> Self {
-        self.cookie.secure = secure;
+        self.settings.secure = secure;
         self
     }
 
@@ -106,77 +219,49 @@ impl SessionCookieBuilder {
     /// followed from other sites and withholds it from their forms and scripts; `None` needs
     /// `Secure` (browsers drop the cookie otherwise, and [`build`](Self::build) refuses it).
     pub fn same_site(mut self, same_site: SameSite) -> Self {
-        self.cookie.same_site = same_site;
+        self.settings.same_site = same_site;
         self
     }
 
     /// The cookie's `Path`: `/` unless set.
     pub fn path(mut self, path: impl Into<Cow<'static, str>>) -> Self {
-        self.cookie.path = path.into();
+        self.settings.path = path.into();
         self
     }
 
     /// The cookie's `Domain`: none unless set, so that only the host that set the cookie gets it
     /// back. A domain shares the session with every subdomain.
     pub fn domain(mut self, domain: impl Into<Cow<'static, str>>) -> Self {
-        self.cookie.domain = Some(domain.into());
+        self.settings.domain = Some(domain.into());
         self
     }
 
     /// The configured [`SessionCookie`].
     ///
-    /// Errors: [`InvalidSessionCookie`] for settings a `Set-Cookie` header cannot carry (a name
-    /// that is not a token, a path that does not start with `/`, a `;` or a control character in
-    /// the path or domain) and for combinations browsers drop without a word:
-    /// a `__Secure-` or `__Host-` name without `Secure`, a `__Host-` name with a `Domain` or a
-    /// path other than `/`, and `SameSite=None` without `Secure`.
+    /// Errors: [`InvalidSessionCookie`] for settings a `Set-Cookie` header cannot carry or
+    /// browsers drop without a word, so that a session cookie that would never stick fails here:
+    /// - a name that is not a token (RFC 9110: letters, digits and ``!#$%&'*+-.^_`|~``) or is
+    ///   longer than 3,841 bytes (with a 255-byte id, the 4,096 bytes browsers keep);
+    /// - a path that does not start with `/`, or holds `;` or anything but printable ASCII;
+    /// - a domain that is not a host name (letters, digits, `-` and `.`, one leading dot
+    ///   allowed; punycode for international names);
+    /// - a path or domain over 1,024 bytes;
+    /// - a `__Secure-`, `__Host-` or `__Http-` name without `Secure`, a `__Host-` name with a
+    ///   domain or a path other than `/` (prefixes matched without regard to case, as browsers
+    ///   do);
+    /// - `SameSite=None` without `Secure`.
     pub fn build(self) -> Result<SessionCookie, InvalidSessionCookie> {
-        let cookie = self.cookie;
-        let invalid = |reason| Err(InvalidSessionCookie { reason });
-        if cookie.name.is_empty() || !cookie.name.bytes().all(is_token_byte) {
-            return invalid(
-                "the name must be a token: letters, digits and !#$%&'*+-.^_`|~, at least one",
-            );
+        let invalid = |reason| InvalidSessionCookie { reason };
+        if let Some(reason) = self.settings.problem() {
+            return Err(invalid(reason));
         }
-        if !cookie.path.starts_with('/') || !cookie.path.bytes().all(is_attribute_byte) {
-            return invalid("the path must start with '/' and hold no ';' or control character");
-        }
-        if let Some(domain) = &cookie.domain
-            && (domain.is_empty() || !domain.bytes().all(|b| b != b' ' && is_attribute_byte(b)))
-        {
-            return invalid("the domain must be a host name: no space, ';' or control character");
-        }
-        // Cookie name prefixes (RFC 6265bis, section 4.1.3), matched without regard to case as
-        // browsers do: a cookie that breaks them is dropped, so the session would never stick.
-        let has_prefix = |prefix: &str| {
-            cookie
-                .name
-                .get(..prefix.len())
-                .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
-        };
-        let host_prefix = has_prefix("__Host-");
-        if (host_prefix || has_prefix("__Secure-")) && !cookie.secure {
-            return invalid("a __Secure- or __Host- name needs Secure");
-        }
-        if host_prefix && (cookie.path != "/" || cookie.domain.is_some()) {
-            return invalid("a __Host- name needs the path / and no domain");
-        }
-        if cookie.same_site == SameSite::None && !cookie.secure {
-            return invalid("SameSite=None needs Secure");
-        }
-        Ok(cookie)
+        let blank = HeaderValue::try_from(self.settings.blank().to_string())
+            .map_err(|_| invalid("the cookie does not form a Set-Cookie header"))?;
+        Ok(SessionCookie {
+            settings: self.settings,
+            blank,
+        })
     }
-}
-
-/// A `tchar` of RFC 9110, the bytes of a cookie name.
-fn is_token_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
-}
-
-/// A byte a cookie's `Path` or `Domain` value may hold (RFC 6265, `av-octet` but `;`), limited
-/// to printable ASCII so that the `Set-Cookie` header always forms.
-fn is_attribute_byte(byte: u8) -> bool {
-    (b' '..=b'~').contains(&byte) && byte != b';'
 }
 
 /// Settings of a [`SessionCookie`] that a `Set-Cookie` header cannot carry or that browsers
@@ -191,24 +276,25 @@ impl SessionCookie {
     /// A builder with every setting at its default.
     pub fn builder() -> SessionCookieBuilder {
         SessionCookieBuilder {
-            cookie: Self::default(),
+            settings: Settings::default(),
         }
     }
 
     /// The cookie's name.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.settings.name
     }
 
     /// The cookie that hands `session` to the client: its id, expiring with the session's idle
     /// expiry (so the browser forgets it when the server would refuse it).
     pub fn for_session(&self, session: &Session) -> Cookie<'static> {
-        self.with_value(session.id.clone(), expiry(session.idle_expires))
+        self.settings
+            .cookie(session.id.clone(), expiry(session.idle_expires))
     }
 
     /// The blank cookie that ends the session on the client: empty, expiring at the Unix epoch.
     pub fn blank(&self) -> Cookie<'static> {
-        self.with_value(String::new(), OffsetDateTime::UNIX_EPOCH)
+        self.settings.blank()
     }
 
     /// [`for_session`](Self::for_session) as a `Set-Cookie` header value.
@@ -224,25 +310,7 @@ impl SessionCookie {
 
     /// [`blank`](Self::blank) as a `Set-Cookie` header value.
     pub fn set_blank_cookie(&self) -> HeaderValue {
-        match HeaderValue::try_from(self.blank().to_string()) {
-            Ok(value) => value,
-            // `build` lets only printable ASCII into the name, path and domain, so the header
-            // forms; this arm answers without a panic should that ever change.
-            Err(_) => HeaderValue::from_static("auth_session=; Max-Age=0"),
-        }
-    }
-
-    fn with_value(&self, value: String, expires: OffsetDateTime) -> Cookie<'static> {
-        let mut cookie = Cookie::build((self.name.clone(), value))
-            .http_only(true)
-            .same_site(self.same_site)
-            .secure(self.secure)
-            .path(self.path.clone())
-            .expires(expires);
-        if let Some(domain) = &self.domain {
-            cookie = cookie.domain(domain.clone());
-        }
-        cookie.build()
+        self.blank.clone()
     }
 
     /// The session id in the request's `Cookie` headers, if any; `None` when there is none or it
@@ -303,7 +371,7 @@ impl SessionCookie {
     /// The first non-empty value of our cookie in one `Cookie` header: `Some(None)` when it is
     /// not text.
     fn value_in<'h>(&self, header: &'h [u8]) -> Option<Option<&'h str>> {
-        let name = self.name.as_bytes();
+        let name = self.settings.name.as_bytes();
         // Pairs are split on bytes rather than parsing the whole header as text, so that a
         // non-UTF-8 byte in someone else's cookie does not hide ours.
         header.split(|&byte| byte == b';').find_map(|pair| {
@@ -481,20 +549,32 @@ mod tests {
         let secure = || SessionCookie::builder().name("__Secure-session");
         assert!(host().build().is_ok());
         assert!(secure().domain("example.com").path("/app").build().is_ok());
+        assert!(SessionCookie::builder().name("__Host-").build().is_ok());
+        let needs_secure = "a __Secure-, __Host- or __Http- name needs Secure";
         let refused = [
-            (
-                host().secure(false),
-                "a __Secure- or __Host- name needs Secure",
-            ),
-            (
-                secure().secure(false),
-                "a __Secure- or __Host- name needs Secure",
-            ),
+            (host().secure(false), needs_secure),
+            (secure().secure(false), needs_secure),
             (
                 SessionCookie::builder()
                     .name("__host-session")
                     .secure(false),
-                "a __Secure- or __Host- name needs Secure",
+                needs_secure,
+            ),
+            (
+                SessionCookie::builder()
+                    .name("__SECURE-session")
+                    .secure(false),
+                needs_secure,
+            ),
+            (
+                SessionCookie::builder()
+                    .name("__Http-session")
+                    .secure(false),
+                needs_secure,
+            ),
+            (
+                SessionCookie::builder().name("__Host-").secure(false),
+                needs_secure,
             ),
             (
                 host().path("/app"),
@@ -530,22 +610,60 @@ mod tests {
 
     #[test]
     fn settings_a_header_cannot_carry_are_refused() {
-        let name = |name: &'static str| SessionCookie::builder().name(name).build();
+        let name = |name: String| SessionCookie::builder().name(name).build();
         for bad in ["", "a b", "a;b", "a=b", "sess\u{e9}", "a\tb", "(x)"] {
-            assert!(name(bad).is_err(), "{bad:?} is refused as a name");
+            assert!(name(bad.into()).is_err(), "{bad:?} is refused as a name");
         }
-        assert!(name("a-b.c_d!#$%&'*+^`|~1").is_ok());
-        let path = |path: &'static str| SessionCookie::builder().path(path).build();
+        assert!(name("a-b.c_d!#$%&'*+^`|~1".into()).is_ok());
+        assert!(name("n".repeat(MAX_NAME_BYTES)).is_ok());
+        assert!(name("n".repeat(MAX_NAME_BYTES + 1)).is_err());
+        let path = |path: String| SessionCookie::builder().path(path).build();
         for bad in ["", "app", "/a;b", "/a\nb", "/caf\u{e9}"] {
-            assert!(path(bad).is_err(), "{bad:?} is refused as a path");
+            assert!(path(bad.into()).is_err(), "{bad:?} is refused as a path");
         }
-        assert!(path("/a b/c").is_ok());
-        let domain = |domain: &'static str| SessionCookie::builder().domain(domain).build();
-        for bad in ["", "a b.com", "a.com;x", "a.com\r"] {
-            assert!(domain(bad).is_err(), "{bad:?} is refused as a domain");
+        assert!(path("/a b/c%C3%A9".into()).is_ok());
+        assert!(path(format!("/{}", "p".repeat(1023))).is_ok());
+        assert!(path(format!("/{}", "p".repeat(1024))).is_err());
+        let domain = |domain: String| SessionCookie::builder().domain(domain).build();
+        let refused = [
+            "",
+            ".",
+            "..example.com",
+            "a b.com",
+            "a.com;x",
+            "a.com\r",
+            "https://example.com",
+            "example.com:8443",
+            "example.com/app",
+            "a,b.com",
+            "a..b.com",
+            "example.com.",
+            "[::1]",
+            "caf\u{e9}.fr",
+        ];
+        for bad in refused {
+            assert!(
+                domain(bad.into()).is_err(),
+                "{bad:?} is refused as a domain"
+            );
         }
-        assert!(domain(".example.com").is_ok());
-        for cookie in [name("x"), path("/a b"), domain("example.com")] {
+        for good in [
+            ".example.com",
+            "Example.COM",
+            "xn--caf-dma.fr",
+            "a-b.example",
+            "localhost",
+        ] {
+            assert!(
+                domain(good.into()).is_ok(),
+                "{good:?} is accepted as a domain"
+            );
+        }
+        for cookie in [
+            name("x".into()),
+            path("/a b".into()),
+            domain("example.com".into()),
+        ] {
             let cookie = cookie.expect("valid settings");
             assert_eq!(
                 cookie.set_blank_cookie().to_str().ok(),
