@@ -1005,12 +1005,8 @@ async fn concurrent_set_key_with_one_id_succeeds_exactly_once(db: DatabaseConnec
         tokio::spawn(async move { adapter.set_key(&key).await })
     });
     let results: Vec<_> = futures_join(attempts).await;
-    let ok = results.iter().filter(|r| r.is_ok()).count();
-    let duplicate = results
-        .iter()
-        .filter(|r| matches!(r, Err(Error::DuplicateKeyId)))
-        .count();
-    assert_eq!((ok, duplicate), (1, RACERS - 1), "{results:?}");
+    let tally = successes_and_failures(&results, |err| matches!(err, Error::DuplicateKeyId));
+    assert_eq!(tally, (1, RACERS - 1), "{results:?}");
     assert_eq!(tables::keys(&db).await, [key]);
 }
 
@@ -1028,12 +1024,8 @@ async fn concurrent_set_session_with_one_id_succeeds_exactly_once(db: DatabaseCo
         tokio::spawn(async move { adapter.set_session(&session).await })
     });
     let results: Vec<_> = futures_join(attempts).await;
-    let ok = results.iter().filter(|r| r.is_ok()).count();
-    let duplicate = results
-        .iter()
-        .filter(|r| matches!(r, Err(Error::DuplicateSessionId)))
-        .count();
-    assert_eq!((ok, duplicate), (1, RACERS - 1), "{results:?}");
+    let tally = successes_and_failures(&results, |err| matches!(err, Error::DuplicateSessionId));
+    assert_eq!(tally, (1, RACERS - 1), "{results:?}");
     assert_eq!(tables::sessions(&db).await, [session]);
 }
 
@@ -1068,17 +1060,26 @@ async fn concurrent_set_user_with_one_key_id_stores_exactly_one_user_with_its_ke
         tokio::spawn(async move { adapter.set_user(&user, Some(&key)).await })
     });
     let results: Vec<_> = futures_join(attempts).await;
-    let ok = results.iter().filter(|r| r.is_ok()).count();
-    let duplicate = results
-        .iter()
-        .filter(|r| matches!(r, Err(Error::DuplicateKeyId)))
-        .count();
-    assert_eq!((ok, duplicate), (1, RACERS - 1), "{results:?}");
+    let tally = successes_and_failures(&results, |err| matches!(err, Error::DuplicateKeyId));
+    assert_eq!(tally, (1, RACERS - 1), "{results:?}");
     let users = tables::users(&db).await;
     let keys = tables::keys(&db).await;
     assert_eq!(users.len(), 1);
     assert_eq!(keys.len(), 1);
     assert_eq!(keys[0].user_id, users[0].0);
+}
+
+/// How many of `results` succeeded, and how many failed with an error that `expected` matches.
+fn successes_and_failures<T>(
+    results: &[Result<T, Error>],
+    expected: impl Fn(&Error) -> bool,
+) -> (usize, usize) {
+    let ok = results.iter().filter(|result| result.is_ok()).count();
+    let failed = results
+        .iter()
+        .filter(|result| result.as_ref().is_err_and(&expected))
+        .count();
+    (ok, failed)
 }
 
 async fn futures_join<T: Send + 'static>(
