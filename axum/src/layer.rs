@@ -40,6 +40,11 @@ use crate::signed_in::{Current, Outcome, SignedIn};
 /// (also as `Option<SignedIn<_>>`) answers `503`. [`AuthSession`](crate::AuthSession) is still
 /// extracted; its operations fail with `503` while the database is down.
 ///
+/// A request that passes through two layers over the same adapter type (one on a router and one
+/// on a router nested in it, say) is validated once, by the outer one, which also writes the
+/// cookie and whose sign-in redirect applies; the inner layer only adds its cross-site check.
+/// Validating twice would cost a second round trip, and renew an idle session twice.
+///
 /// ```
 /// use axum::{Router, routing::get};
 /// use lucia_sea_orm_adapter::SeaOrmAdapter;
@@ -154,6 +159,9 @@ where
             if let Err(refusal) = settings.origins.check(request.method(), request.headers()) {
                 tracing::debug!(%refusal, method = %request.method(), "cross-site request refused");
                 return Ok(forbidden());
+            }
+            if request.extensions().get::<Arc<RequestState<D>>>().is_some() {
+                return inner.call(request).await;
             }
             let (outcome, mutable) = validate(&settings, request.headers()).await;
             let current = Current {

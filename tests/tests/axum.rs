@@ -69,6 +69,10 @@ fn router(layer: AuthLayer<Adapter>, writes: Writes) -> Router {
     Router::new()
         .route("/public", get(|| async { "public" }))
         .route("/me", get(me))
+        .route(
+            "/session-id",
+            get(|signed_in: SignedIn<Profile>| async move { signed_in.session().id.clone() }),
+        )
         .route("/maybe", get(maybe))
         .route(
             "/write",
@@ -482,6 +486,79 @@ async fn a_post_from_a_foreign_origin_is_403_before_any_handler_and_writes_nothi
     );
 }
 
+/// The app's router with a second layer over it, as when a router with its own layer is
+/// nested in one that has one; the outer layer also allows `extra_origin`.
+fn app_layered_twice(db: &DatabaseConnection, extra_origin: &str) -> App {
+    let clock = ManualClock::new(NOW);
+    let auth = Auth::builder(SeaOrmAdapter::new(db.clone()))
+        .clock(clock.clone())
+        .build();
+    let inner = AuthLayer::new(auth.clone(), AllowedOrigins::new([APP]).unwrap());
+    let outer = AuthLayer::new(auth, AllowedOrigins::new([APP, extra_origin]).unwrap());
+    let writes = Writes::default();
+    App {
+        router: router(inner, writes.clone()).layer(outer),
+        clock,
+        writes,
+    }
+}
+
+async fn two_layers_validate_once_so_handlers_see_the_renewed_session_and_sign_out_ends_it(
+    db: DatabaseConnection,
+) {
+    let app = app_layered_twice(&db, APP);
+    let ada = insert_user(&db, "ada").await;
+    let old = app.sign_in(&ada.id, None).await;
+    app.clock.advance(Duration::from_millis(DAY as u64 + 1));
+
+    let reply = app.get("/session-id", Some(&old)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let new = reply.new_session_id(&expires_in_15_days(app.clock.now_millis()));
+    assert_eq!(
+        reply.body, new,
+        "the handler sees the session the cookie now holds"
+    );
+    let mut expected = vec![old.clone(), new.clone()];
+    expected.sort();
+    let mut stored = tables::session_ids(&db).await;
+    stored.sort();
+    assert_eq!(stored, expected, "one renewal, one successor");
+
+    // Signing out on a request that renews: the one cookie the response carries is the blank
+    // one, and no session of the cookie's lives on.
+    app.clock.advance(Duration::from_millis(DAY as u64 + 1));
+    let reply = app.post("/sign-out", Some(&new)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    reply.assert_cleared();
+    for id in [&old, &new] {
+        assert_eq!(
+            app.get("/me", Some(id)).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert!(
+        tables::session_ids(&db).await.iter().all(|id| *id == old),
+        "only the dead predecessor's row may remain"
+    );
+}
+
+async fn the_inner_of_two_layers_still_refuses_origins_only_the_outer_allows(
+    db: DatabaseConnection,
+) {
+    let app = app_layered_twice(&db, "https://other.example");
+    let ada = insert_user(&db, "ada").await;
+    let id = app.sign_in(&ada.id, None).await;
+    let mut request = request(Method::POST, "/write", Some(&id));
+    request
+        .headers_mut()
+        .insert(ORIGIN, HeaderValue::from_static("https://other.example"));
+    let reply = send(&app.router, request).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{reply:?}");
+    assert_eq!(app.writes.0.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert_eq!(app.post("/write", Some(&id)).await.status, StatusCode::OK);
+    assert_eq!(app.writes.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
 async fn a_post_without_origin_is_403_even_with_sec_fetch_site_same_origin(db: DatabaseConnection) {
     let app = app(&db);
     let ada = insert_user(&db, "ada").await;
@@ -733,6 +810,8 @@ on_every_database!(Schema::Migrated =>
     racing_sign_outs_of_one_session_all_clear_the_cookie_and_none_fails,
     a_post_from_a_foreign_origin_is_403_before_any_handler_and_writes_nothing,
     a_post_without_origin_is_403_even_with_sec_fetch_site_same_origin,
+    two_layers_validate_once_so_handlers_see_the_renewed_session_and_sign_out_ends_it,
+    the_inner_of_two_layers_still_refuses_origins_only_the_outer_allows,
     a_get_from_anywhere_is_served,
     garbage_cookies_are_signed_out_and_never_a_500,
     a_dead_sessions_cookie_is_signed_out_cleared_and_its_row_deleted,
