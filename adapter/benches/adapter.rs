@@ -20,6 +20,10 @@
 //! each (the bench's own from `getrusage(RUSAGE_SELF)`, the tool's from `RUSAGE_CHILDREN`). It
 //! then runs the same statement in plain sqlx at the same connection counts, on a pool and on
 //! connections held outside one, as the tool holds its own: the difference is sqlx's pool.
+//! SQLite has no server: there `--ceiling` measures the floor of sqlx's SQLite driver one
+//! request at a time instead, the statement of `get_key` in plain sqlx on a pool and on one held
+//! connection, and `SELECT 1` on a held connection (the hand-off to the connection's thread and
+//! back, with next to no work for SQLite).
 //!
 //! `--pool-sweep 1,2,4,8` measures, instead of the plan, `get_session_and_user` and
 //! `set_session` in flight on fresh pools of each size.
@@ -131,7 +135,8 @@ struct Args {
     only: Vec<String>,
     /// How many times the whole plan is run; medians and spreads are over the runs.
     runs: usize,
-    /// Also measure the server's own load tool on the same read (PostgreSQL and MySQL).
+    /// Also measure the server's own load tool on the same read (PostgreSQL and MySQL), or the
+    /// driver's floor for one request at a time (SQLite).
     ceiling: bool,
     /// Pool sizes to sweep instead of the plan: in-flight reads and writes at each.
     pool_sweep: Vec<u32>,
@@ -1367,6 +1372,7 @@ struct DatabaseReport {
     seed_time: Duration,
     comparisons: Vec<Comparison>,
     ceiling: Option<Ceiling>,
+    floor: Option<SqliteFloor>,
     sweep: Vec<SweepRow>,
     peak_rss_kib: Option<u64>,
 }
@@ -1400,6 +1406,7 @@ async fn benchmark(backend: Backend, url: String, args: Args) -> DatabaseReport 
             seed_time,
             comparisons: Vec::new(),
             ceiling: None,
+            floor: None,
             sweep,
             peak_rss_kib: proc_status_kib("VmHWM"),
         };
@@ -1443,6 +1450,10 @@ async fn benchmark(backend: Backend, url: String, args: Args) -> DatabaseReport 
         }
         _ => None,
     };
+    let floor = match backend {
+        Backend::Sqlite if args.ceiling => Some(sqlite_floor(&url, settings, &seeded, &args).await),
+        _ => None,
+    };
     db.close().await.expect("the SeaORM pool closes");
     DatabaseReport {
         backend,
@@ -1451,6 +1462,7 @@ async fn benchmark(backend: Backend, url: String, args: Args) -> DatabaseReport 
         seed_time,
         comparisons,
         ceiling,
+        floor,
         sweep: Vec::new(),
         peak_rss_kib: proc_status_kib("VmHWM"),
     }
@@ -1523,6 +1535,9 @@ impl DatabaseReport {
         if let Some(ceiling) = &self.ceiling {
             ceiling.print(&mut out, &self.comparisons);
         }
+        if let Some(floor) = &self.floor {
+            floor.print(&mut out, &self.comparisons);
+        }
         if !self.sweep.is_empty() {
             print_sweep(&mut out, &self.sweep, args.in_flight);
         }
@@ -1555,6 +1570,7 @@ impl DatabaseReport {
                 })
             }).collect::<Vec<_>>(),
             "ceiling": self.ceiling.as_ref().map(|ceiling| ceiling.to_json(&self.comparisons)),
+            "sqlite_floor": self.floor.as_ref().map(SqliteFloor::to_json),
             "pool_sweep": self.sweep.iter().map(SweepRow::to_json).collect::<Vec<_>>(),
             "peak_rss_kib": self.peak_rss_kib,
         })
@@ -1832,7 +1848,13 @@ async fn seed_numbered_sessions(db: &DatabaseConnection, seeded: &Seeded) {
 /// The SQL of `get_session_and_user` exactly as the adapter sends it, caught by SeaORM's
 /// metric callback on a connection of its own. Inside a transaction, where the adapter's
 /// statements go through SeaORM; on a pool the same SQL goes to sqlx directly.
-async fn statement_we_send(url: &str, settings: PoolSettings, session_id: &str) -> String {
+/// The SQL the adapter sends for `operation` (`get_session_and_user` or `get_key`) on `id`.
+async fn statement_we_send(
+    url: &str,
+    settings: PoolSettings,
+    operation: Operation,
+    id: &str,
+) -> String {
     let mut db = connect_ours(url, settings.with_max_connections(1)).await;
     let caught = Arc::new(Mutex::new(None));
     let sink = Arc::clone(&caught);
@@ -1840,11 +1862,13 @@ async fn statement_we_send(url: &str, settings: PoolSettings, session_id: &str) 
         *sink.lock().expect("no panic while holding the lock") = Some(info.statement.sql.clone());
     });
     let transaction = db.begin().await.expect("the transaction begins");
-    let found = SeaOrmAdapter::<(), _>::within(&transaction)
-        .get_session_and_user(session_id)
-        .await
-        .expect("get_session_and_user succeeds");
-    assert!(found.is_some(), "a seeded session is found");
+    let adapter = SeaOrmAdapter::<(), _>::within(&transaction);
+    let found = match operation {
+        Operation::GetSessionAndUser => adapter.get_session_and_user(id).await.map(|r| r.is_some()),
+        Operation::GetKey => adapter.get_key(id).await.map(|key| key.is_some()),
+        other => unreachable!("no statement is caught for {}", other.name()),
+    };
+    assert!(found.expect("the read succeeds"), "a seeded row is found");
     let sql = caught
         .lock()
         .expect("no panic while holding the lock")
@@ -1858,7 +1882,8 @@ async fn statement_we_send(url: &str, settings: PoolSettings, session_id: &str) 
 }
 
 async fn ceiling(backend: Backend, url: &str, settings: PoolSettings, seeded: &Seeded) -> Ceiling {
-    let sql = statement_we_send(url, settings, Seeded::random(&seeded.session_ids)).await;
+    let id = Seeded::random(&seeded.session_ids);
+    let sql = statement_we_send(url, settings, Operation::GetSessionAndUser, id).await;
     let directory = std::env::temp_dir().join(format!("lucia_bench_{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&directory).expect("a temporary directory");
     let mut tries = Vec::with_capacity(CEILING_CONNECTIONS.len());
@@ -2090,6 +2115,129 @@ async fn sqlx_loop(
         queries_per_sec: queries / elapsed.as_secs_f64(),
         cpu_us_per_op: micros(cpu.total()) / queries,
         system_us_per_op: micros(cpu.system) / queries,
+    }
+}
+
+/// What sqlx's SQLite driver costs one request at a time, below any code on top of it: each
+/// connection runs on a thread of its own, to which every statement is handed and from which its
+/// rows are handed back. Medians over the runs.
+struct SqliteFloor {
+    sql: String,
+    /// `get_key`'s statement in plain sqlx on a pool configured as ours.
+    pooled: Summary,
+    /// The same on one connection held outside a pool (never pinged on release).
+    held: Summary,
+    /// `SELECT 1` on a held connection: the hand-off and next to nothing else.
+    hand_off: Summary,
+}
+
+impl SqliteFloor {
+    fn print(&self, out: &mut String, comparisons: &[Comparison]) {
+        let _ = writeln!(
+            out,
+            "SQLite driver floor, one at a time: plain sqlx running `{}` (get_key's statement), \
+             the row fetched and not decoded",
+            self.sql
+        );
+        let ours = comparisons
+            .iter()
+            .find(|c| matches!(c.operation, Operation::GetKey))
+            .map(Comparison::ours);
+        for (label, summary) in [
+            ("on a pool as ours", Some(self.pooled)),
+            ("on one held connection", Some(self.held)),
+            ("SELECT 1 on one held connection", Some(self.hand_off)),
+            ("ours, get_key (above)", ours),
+        ] {
+            if let Some(summary) = summary {
+                let _ = writeln!(
+                    out,
+                    "  {label:<34} p50 {:>7.1} µs, p99 {:>7.1} µs, CPU {:>6.1} µs/op",
+                    summary.p50_us, summary.p99_us, summary.cpu_us_per_op
+                );
+            }
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "sql": self.sql,
+            "pooled": self.pooled.to_json(),
+            "held": self.held.to_json(),
+            "select_1_held": self.hand_off.to_json(),
+        })
+    }
+}
+
+async fn sqlite_floor(
+    url: &str,
+    settings: PoolSettings,
+    seeded: &Seeded,
+    args: &Args,
+) -> SqliteFloor {
+    let key_id = Seeded::random(&seeded.key_ids);
+    let sql = statement_we_send(url, settings, Operation::GetKey, key_id).await;
+    let fail = |err: sqlx::Error| -> ! { panic!("sqlx cannot connect to {url}: {err}") };
+    let options: SqliteConnectOptions = url.parse().unwrap_or_else(|err| fail(err));
+    let options = sqlite_options(settings.backend, options).disable_statement_logging();
+    let pool = settings
+        .sqlx::<sqlx::Sqlite>()
+        .connect_with(options.clone())
+        .await
+        .unwrap_or_else(|err| fail(err));
+    let mut connection = options.connect().await.unwrap_or_else(|err| fail(err));
+    // `count` one at a time, each running `$query` on `$executor`: their latencies and the
+    // process's CPU time meanwhile.
+    macro_rules! timed {
+        ($count:expr, $query:expr, $executor:expr) => {{
+            let cpu_before = CpuTime::of_process();
+            let started = Instant::now();
+            let mut latencies = Vec::with_capacity($count);
+            for _ in 0..$count {
+                let start = Instant::now();
+                let row = $query
+                    .fetch_optional($executor)
+                    .await
+                    .expect("the statement runs");
+                assert!(row.is_some(), "a row is found");
+                latencies.push(start.elapsed());
+            }
+            Samples {
+                latencies,
+                wall: started.elapsed(),
+                cpu: CpuTime::of_process().since(cpu_before),
+            }
+        }};
+    }
+    let get_key = || {
+        sqlx::query::<sqlx::Sqlite>(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(Seeded::random(&seeded.key_ids))
+    };
+    let select_1 = || sqlx::query::<sqlx::Sqlite>("SELECT 1");
+    timed!(WARMUP_OPS, get_key(), &pool);
+    timed!(WARMUP_OPS, get_key(), &mut connection);
+    let half = args.ops / 2;
+    let (mut pooled, mut held, mut hand_off) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..args.runs {
+        // pool, held, SELECT 1, then the reverse, halves each: load that comes and goes lands
+        // on every side.
+        let pooled_a = timed!(half, get_key(), &pool);
+        let held_a = timed!(half, get_key(), &mut connection);
+        let hand_off_a = timed!(half, select_1(), &mut connection);
+        let hand_off_b = timed!(half, select_1(), &mut connection);
+        let held_b = timed!(half, get_key(), &mut connection);
+        let pooled_b = timed!(half, get_key(), &pool);
+        pooled.push(pooled_a.merge(pooled_b).summary());
+        held.push(held_a.merge(held_b).summary());
+        hand_off.push(hand_off_a.merge(hand_off_b).summary());
+    }
+    connection.close().await.expect("the connection closes");
+    pool.close().await;
+    SqliteFloor {
+        sql,
+        pooled: Summary::median(&pooled),
+        held: Summary::median(&held),
+        hand_off: Summary::median(&hand_off),
     }
 }
 
