@@ -58,6 +58,7 @@
 
 mod attributes;
 mod columns;
+mod compare;
 mod error;
 mod lenient;
 mod pool;
@@ -72,14 +73,15 @@ use lucia_sea_orm_entity::{key, session, user};
 use sea_orm::sea_query::{Asterisk, Expr, InsertStatement, IntoIden, LockType, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseExecutor,
-    DatabaseTransaction, DbErr, DeleteMany, EntityTrait, FromQueryResult, JsonValue, QueryFilter,
-    QueryResult, QueryTrait, SqlErr, SqliteTransactionMode, Statement, StatementBuilder,
-    TransactionOptions, TransactionSession, TransactionTrait,
+    DatabaseTransaction, DbBackend, DbErr, DeleteMany, EntityTrait, FromQueryResult, JsonValue,
+    QueryFilter, QueryResult, QueryTrait, SqlErr, SqliteTransactionMode, Statement,
+    StatementBuilder, TransactionOptions, TransactionSession, TransactionTrait,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::columns::{Column, Columns};
+use crate::compare::{before, equals, one_of};
 use crate::error::{database, insert_error};
 use crate::pool::Pool;
 use crate::retry::retry_deadlocks;
@@ -299,12 +301,12 @@ where
                 return Ok(());
             }
             session::Entity::delete_many()
-                .filter(session::Column::UserId.eq(user_id))
+                .filter(equals(self.backend(), session::Column::UserId, user_id))
                 .exec(&transaction)
                 .await
                 .map_err(database)?;
             key::Entity::delete_many()
-                .filter(key::Column::UserId.eq(user_id))
+                .filter(equals(self.backend(), key::Column::UserId, user_id))
                 .exec(&transaction)
                 .await
                 .map_err(database)?;
@@ -385,7 +387,7 @@ where
                 .map(|chunk| {
                     self.build(
                         &session::Entity::delete_many()
-                            .filter(session::Column::Id.is_in(chunk.iter().copied()))
+                            .filter(one_of(self.backend(), session::Column::Id, chunk))
                             .into_query(),
                     )
                 })
@@ -418,7 +420,11 @@ where
         if !self.columns.can_hold(Column::UserId, user_id) {
             return Ok(());
         }
-        let sessions = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+        let sessions = session::Entity::delete_many().filter(equals(
+            self.backend(),
+            session::Column::UserId,
+            user_id,
+        ));
         self.delete(sessions).await.map(drop)
     }
 
@@ -427,14 +433,18 @@ where
             return Ok(0);
         }
         let dead = session::Entity::delete_many()
-            .filter(session::Column::UserId.eq(user_id))
-            .filter(session::Column::IdleExpires.lt(now));
+            .filter(equals(self.backend(), session::Column::UserId, user_id))
+            .filter(before(self.backend(), session::Column::IdleExpires, now));
         self.delete(dead).await
     }
 
     async fn delete_expired_sessions(&self, now: i64) -> Result<u64> {
-        self.delete(session::Entity::delete_many().filter(session::Column::IdleExpires.lt(now)))
-            .await
+        let expired = session::Entity::delete_many().filter(before(
+            self.backend(),
+            session::Column::IdleExpires,
+            now,
+        ));
+        self.delete(expired).await
     }
 
     async fn get_session_and_user(
@@ -535,13 +545,15 @@ where
                 .exec(&transaction)
                 .await
                 .map_err(database)?;
-            let key = key::Entity::find_by_id(key_id)
-                .one(&transaction)
+            // The statement of `get_key`: `find_by_id(…).one(…)` binds its `LIMIT`, which SQLite
+            // recompiles the statement for on each call (see `compare`).
+            let key = transaction
+                .query_one_raw(self.statements.key(key_id))
                 .await
                 .map_err(database)?
                 .ok_or(Error::InvalidKeyId)?;
             transaction.commit().await.map_err(database)?;
-            Ok(key_row(key))
+            decode(&key, key_row)
         })
         .await
     }
@@ -560,7 +572,8 @@ where
         if !self.columns.can_hold(Column::UserId, user_id) {
             return Ok(());
         }
-        let keys = key::Entity::delete_many().filter(key::Column::UserId.eq(user_id));
+        let keys =
+            key::Entity::delete_many().filter(equals(self.backend(), key::Column::UserId, user_id));
         self.delete(keys).await.map(drop)
     }
 }
@@ -653,7 +666,11 @@ impl<A, C: ConnectionTrait + TransactionTrait> SeaOrmAdapter<A, C> {
 
     /// `statement` for the adapter's database.
     fn build(&self, statement: &impl StatementBuilder) -> Statement {
-        self.connection.get_database_backend().build(statement)
+        self.backend().build(statement)
+    }
+
+    fn backend(&self) -> DbBackend {
+        self.connection.get_database_backend()
     }
 
     /// Starts a transaction of the adapter's own (a savepoint inside a caller's transaction).

@@ -14,6 +14,8 @@ use sea_orm::{
     Statement, Value, Values,
 };
 
+use crate::compare::equals;
+
 /// Aliases of the session's columns in [`HotReads::session_and_user`], where every other column
 /// is the user's; prefixed so that no application column of `user` can shadow them.
 pub(crate) const ACTIVE_EXPIRES: &str = "lucia_session_active_expires";
@@ -43,7 +45,7 @@ impl HotStatements {
         };
         Self {
             backend,
-            session_and_user: backend.build(&session_and_user("")).sql,
+            session_and_user: backend.build(&session_and_user(backend, "")).sql,
             session: session::Entity::find_by_id("").build(backend).sql,
             key: key::Entity::find_by_id("").build(backend).sql,
             insert_session: insert_session(&placeholder).build(backend).sql,
@@ -51,8 +53,8 @@ impl HotStatements {
                 .filter(session::Column::Id.eq(""))
                 .build(backend)
                 .sql,
-            sessions_of_user: sessions_of_user("").build(backend).sql,
-            keys_of_user: keys_of_user("").build(backend).sql,
+            sessions_of_user: sessions_of_user(backend, "").build(backend).sql,
+            keys_of_user: keys_of_user(backend, "").build(backend).sql,
         }
     }
 
@@ -108,12 +110,12 @@ impl HotStatements {
     }
 }
 
-fn sessions_of_user(user_id: &str) -> Select<session::Entity> {
-    session::Entity::find().filter(session::Column::UserId.eq(user_id))
+fn sessions_of_user(backend: DbBackend, user_id: &str) -> Select<session::Entity> {
+    session::Entity::find().filter(equals(backend, session::Column::UserId, user_id))
 }
 
-fn keys_of_user(user_id: &str) -> Select<key::Entity> {
-    key::Entity::find().filter(key::Column::UserId.eq(user_id))
+fn keys_of_user(backend: DbBackend, user_id: &str) -> Select<key::Entity> {
+    key::Entity::find().filter(equals(backend, key::Column::UserId, user_id))
 }
 
 /// `INSERT INTO session (id, user_id, active_expires, idle_expires) VALUES (…)`.
@@ -127,7 +129,7 @@ fn insert_session(session: &SessionRow) -> Insert<session::ActiveModel> {
 }
 
 /// `SELECT session's expiries, user id, "user".* FROM session JOIN "user" … WHERE session.id = ?`
-fn session_and_user(session_id: &str) -> SelectStatement {
+fn session_and_user(backend: DbBackend, session_id: &str) -> SelectStatement {
     Query::select()
         .expr_as(
             Expr::col((session::Entity, session::Column::ActiveExpires)),
@@ -148,7 +150,7 @@ fn session_and_user(session_id: &str) -> SelectStatement {
             Expr::col((session::Entity, session::Column::UserId))
                 .equals((user::Entity, user::Column::Id)),
         )
-        .and_where(session::Column::Id.eq(session_id))
+        .and_where(equals(backend, session::Column::Id, session_id))
         .to_owned()
 }
 
@@ -185,11 +187,11 @@ mod tests {
             );
             assert_eq!(
                 hot.sessions_of_user(&session.user_id),
-                sessions_of_user(&session.user_id).build(backend)
+                sessions_of_user(backend, &session.user_id).build(backend)
             );
             assert_eq!(
                 hot.keys_of_user(&session.user_id),
-                keys_of_user(&session.user_id).build(backend)
+                keys_of_user(backend, &session.user_id).build(backend)
             );
             assert_eq!(
                 hot.key("email:ada@example.com"),
@@ -197,7 +199,7 @@ mod tests {
             );
             assert_eq!(
                 hot.session_and_user(&session.id),
-                backend.build(&session_and_user(&session.id))
+                backend.build(&session_and_user(backend, &session.id))
             );
         }
     }
