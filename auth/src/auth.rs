@@ -50,6 +50,13 @@ impl<D> Clone for Auth<D> {
     }
 }
 
+impl<D> Auth<D> {
+    /// Whether `this` and `other` are clones of one `Auth`: the same adapter and settings.
+    pub fn ptr_eq(this: &Self, other: &Self) -> bool {
+        Arc::ptr_eq(&this.inner, &other.inner)
+    }
+}
+
 /// Configures an [`Auth`]; every setting has a default.
 #[must_use]
 pub struct AuthBuilder<D> {

@@ -40,10 +40,13 @@ use crate::signed_in::{Current, Outcome, SignedIn};
 /// (also as `Option<SignedIn<_>>`) answers `503`. [`AuthSession`](crate::AuthSession) is still
 /// extracted; its operations fail with `503` while the database is down.
 ///
-/// A request that passes through two layers over the same adapter type (one on a router and one
-/// on a router nested in it, say) is validated once, by the outer one, which also writes the
-/// cookie and whose sign-in redirect applies; the inner layer only adds its cross-site check.
-/// Validating twice would cost a second round trip, and renew an idle session twice.
+/// A request that passes through two layers over the same [`Auth`] (or clones of it) and the
+/// same [`SessionCookie`] (one on a router and one on a router nested in it, say) is validated
+/// once, by the outer layer, which also writes the cookie; the inner layer adds its cross-site
+/// check and, if it has one, its sign-in redirect for the routes beneath it. Validating twice
+/// would cost a second round trip, and renew an idle session twice. Layers over different
+/// `Auth`s or cookies are separate sign-ins, and each validates its own cookie; two different
+/// `Auth`s on one cookie name would write over each other's cookie, and are logged as an error.
 ///
 /// ```
 /// use axum::{Router, routing::get};
@@ -160,8 +163,23 @@ where
                 tracing::debug!(%refusal, method = %request.method(), "cross-site request refused");
                 return Ok(forbidden());
             }
-            if request.extensions().get::<Arc<RequestState<D>>>().is_some() {
-                return inner.call(request).await;
+            let outer = request.extensions().get::<Arc<RequestState<D>>>();
+            if let Some(outer) = outer {
+                if outer.settings.same_session_as(&settings) {
+                    if let (Some(path), Some(current)) = (
+                        &settings.sign_in_path,
+                        request.extensions_mut().get_mut::<Current<D::Attributes>>(),
+                    ) {
+                        current.sign_in_path = Some(Arc::clone(path));
+                    }
+                    return inner.call(request).await;
+                }
+                if outer.settings.cookie.name() == settings.cookie.name() {
+                    tracing::error!(
+                        cookie = settings.cookie.name(),
+                        "two AuthLayers over different Auths read the same session cookie"
+                    );
+                }
             }
             let (outcome, mutable) = validate(&settings, request.headers()).await;
             let current = Current {

@@ -12,7 +12,7 @@ use axum::http::header::{ACCEPT, CACHE_CONTROL, COOKIE, LOCATION, ORIGIN, SET_CO
 use axum::http::{HeaderValue, Method, Request, StatusCode};
 use axum::routing::{get, post};
 use lucia_sea_orm_adapter::SeaOrmAdapter;
-use lucia_sea_orm_auth::{AllowedOrigins, Auth, Clock, ManualClock};
+use lucia_sea_orm_auth::{AllowedOrigins, Auth, Clock, ManualClock, SessionCookie};
 use lucia_sea_orm_axum::{AuthError, AuthLayer, AuthSession, SignedIn};
 use lucia_sea_orm_tests::server::{Engine, PrivateServer};
 use lucia_sea_orm_tests::tables::{self, NOW, Profile, insert_user};
@@ -486,14 +486,25 @@ async fn a_post_from_a_foreign_origin_is_403_before_any_handler_and_writes_nothi
     );
 }
 
-/// The app's router with a second layer over it, as when a router with its own layer is
-/// nested in one that has one; the outer layer also allows `extra_origin`.
+/// The app's router with a second layer over it, on the same `Auth`, as when a router with its
+/// own layer is nested in one that has one; the outer layer also allows `extra_origin`.
 fn app_layered_twice(db: &DatabaseConnection, extra_origin: &str) -> App {
+    app_layered_twice_with(db, extra_origin, |inner| inner)
+}
+
+fn app_layered_twice_with(
+    db: &DatabaseConnection,
+    extra_origin: &str,
+    configure_inner: impl FnOnce(AuthLayer<Adapter>) -> AuthLayer<Adapter>,
+) -> App {
     let clock = ManualClock::new(NOW);
     let auth = Auth::builder(SeaOrmAdapter::new(db.clone()))
         .clock(clock.clone())
         .build();
-    let inner = AuthLayer::new(auth.clone(), AllowedOrigins::new([APP]).unwrap());
+    let inner = configure_inner(AuthLayer::new(
+        auth.clone(),
+        AllowedOrigins::new([APP]).unwrap(),
+    ));
     let outer = AuthLayer::new(auth, AllowedOrigins::new([APP, extra_origin]).unwrap());
     let writes = Writes::default();
     App {
@@ -557,6 +568,62 @@ async fn the_inner_of_two_layers_still_refuses_origins_only_the_outer_allows(
     assert_eq!(app.writes.0.load(std::sync::atomic::Ordering::SeqCst), 0);
     assert_eq!(app.post("/write", Some(&id)).await.status, StatusCode::OK);
     assert_eq!(app.writes.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+async fn the_inner_of_two_layers_sends_signed_out_pages_to_its_own_sign_in_path(
+    db: DatabaseConnection,
+) {
+    let app = app_layered_twice_with(&db, APP, |inner| inner.sign_in_redirect("/inner/sign-in"));
+    let mut page = request(Method::GET, "/me", None);
+    page.headers_mut()
+        .insert(ACCEPT, HeaderValue::from_static("text/html"));
+    let reply = send(&app.router, page).await;
+    assert_eq!(
+        (reply.status, reply.location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/inner/sign-in")),
+        "{reply:?}"
+    );
+}
+
+async fn layers_over_different_auths_and_cookies_each_read_their_own_cookie(
+    db: DatabaseConnection,
+) {
+    let origins = || AllowedOrigins::new([APP]).unwrap();
+    let auth = || Auth::builder(SeaOrmAdapter::<Profile>::new(db.clone())).build();
+    let admin_cookie = SessionCookie::builder()
+        .name("admin_session")
+        .build()
+        .unwrap();
+    let inner = AuthLayer::new(auth(), origins()).session_cookie(admin_cookie);
+    let router = router(inner, Writes::default()).layer(AuthLayer::new(auth(), origins()));
+    let ada = insert_user(&db, "ada").await;
+
+    let reply = send(
+        &router,
+        request(Method::POST, &format!("/sign-in/{}", ada.id), None),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    assert_eq!(reply.set_cookies.len(), 1, "{reply:?}");
+    let id = reply.set_cookies[0]
+        .strip_prefix("admin_session=")
+        .and_then(|rest| rest.split(';').next())
+        .unwrap_or_else(|| panic!("the inner layer's cookie: {reply:?}"));
+    assert_eq!(reply.body, id);
+
+    let with_cookie = |cookie: String| {
+        let mut request = request(Method::GET, "/session-id", None);
+        request
+            .headers_mut()
+            .insert(COOKIE, HeaderValue::from_str(&cookie).unwrap());
+        request
+    };
+    let reply = send(&router, with_cookie(format!("admin_session={id}"))).await;
+    assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, id));
+    reply.assert_no_cookie();
+    // The outer layer's cookie, naming a live session, does not sign in beneath the inner one.
+    let reply = send(&router, with_cookie(format!("auth_session={id}"))).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{reply:?}");
 }
 
 async fn a_post_without_origin_is_403_even_with_sec_fetch_site_same_origin(db: DatabaseConnection) {
@@ -812,6 +879,8 @@ on_every_database!(Schema::Migrated =>
     a_post_without_origin_is_403_even_with_sec_fetch_site_same_origin,
     two_layers_validate_once_so_handlers_see_the_renewed_session_and_sign_out_ends_it,
     the_inner_of_two_layers_still_refuses_origins_only_the_outer_allows,
+    the_inner_of_two_layers_sends_signed_out_pages_to_its_own_sign_in_path,
+    layers_over_different_auths_and_cookies_each_read_their_own_cookie,
     a_get_from_anywhere_is_served,
     garbage_cookies_are_signed_out_and_never_a_500,
     a_dead_sessions_cookie_is_signed_out_cleared_and_its_row_deleted,
