@@ -81,7 +81,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::columns::{Column, Columns};
-use crate::compare::{before, equals, one_of};
+use crate::compare::{before, equals};
 use crate::error::{database, insert_error};
 use crate::pool::Pool;
 use crate::retry::retry_deadlocks;
@@ -387,7 +387,7 @@ where
                 .map(|chunk| {
                     self.build(
                         &session::Entity::delete_many()
-                            .filter(one_of(self.backend(), session::Column::Id, chunk))
+                            .filter(session::Column::Id.is_in(chunk.iter().copied()))
                             .into_query(),
                     )
                 })

@@ -1,7 +1,8 @@
 //! SQLite's prepared statements after `ANALYZE`. Built with `SQLITE_ENABLE_STAT4`, as sqlx
 //! bundles it, SQLite recompiles a statement before running it with new values whenever the
 //! value bound to a parameter might change the plan under the statistics `ANALYZE` gathered: in
-//! a join, or compared with a column whose index is not unique. For `get_session_and_user` that
+//! a join, compared with a column whose index is not unique, in a range. A bound `LIMIT` is
+//! recompiled for on every call, statistics or not. For `get_session_and_user` the
 //! recompilation cost more than the rest of the call together (86,000 instructions under
 //! callgrind, per call). SQLite counts each statement's recompilations
 //! (`sqlite3_stmt_status(…, SQLITE_STMTSTATUS_REPREPARE, …)`); the test reads the counts of the
@@ -116,6 +117,7 @@ async fn every_operation(adapter: &SeaOrmAdapter<Profile>, users: &[Seeded]) {
             .await
             .unwrap();
         assert_eq!(adapter.delete_sessions(&[&fresh.id]).await.unwrap(), 1);
+        // Several at once: a plain `IN` list, left out of the check below.
         let (one, two) = (session_of(user_id), session_of(user_id));
         adapter.set_session(&one).await.unwrap();
         adapter.set_session(&two).await.unwrap();
@@ -180,9 +182,12 @@ async fn recompilations(db: &DatabaseConnection, reset: bool) -> Vec<(String, i3
     unsafe {
         let mut statement = ffi::sqlite3_next_stmt(raw, std::ptr::null_mut());
         while !statement.is_null() {
-            let sql = CStr::from_ptr(ffi::sqlite3_sql(statement))
-                .to_string_lossy()
-                .into_owned();
+            let text = ffi::sqlite3_sql(statement);
+            let sql = if text.is_null() {
+                String::new()
+            } else {
+                CStr::from_ptr(text).to_string_lossy().into_owned()
+            };
             let count = ffi::sqlite3_stmt_status(
                 statement,
                 ffi::SQLITE_STMTSTATUS_REPREPARE,
@@ -237,19 +242,33 @@ async fn after_analyze_no_statement_of_the_adapter_is_recompiled_for_each_call()
     every_operation(&adapter, second).await;
     let counts = recompilations(&db, false).await;
 
+    // The delete of several sessions at once keeps a plain `IN` list (see `compare.rs` in the
+    // adapter), and the control statement is recompiled by design.
     let recompiled: Vec<_> = counts
         .iter()
-        .filter(|(sql, count)| *count > 0 && !sql.ends_with("WHERE user_id = ?"))
+        .filter(|(sql, count)| {
+            *count > 0 && !sql.ends_with("WHERE user_id = ?") && !sql.contains(" IN (")
+        })
         .collect();
     assert!(
         recompiled.is_empty(),
         "recompiled on each call: {recompiled:#?}"
     );
-    let ran = |fragment: &str| counts.iter().any(|(sql, _)| sql.contains(fragment));
-    assert!(
-        ran("lucia_session_active_expires") && ran(r#"FROM "session" WHERE "session"."user_id""#),
-        "the adapter's statements are among those read: {counts:#?}"
-    );
+    for shape in [
+        r#""user"."id" AS "lucia_user_id""#,
+        r#"FROM "session" WHERE "session"."user_id" ="#,
+        r#"FROM "key" WHERE "key"."user_id" ="#,
+        r#"FROM "key" WHERE "key"."id" ="#,
+        r#"DELETE FROM "session" WHERE "session"."user_id" ="#,
+        r#"AND "session"."idle_expires" <"#,
+        r#"DELETE FROM "session" WHERE "session"."idle_expires" <"#,
+        r#"DELETE FROM "key" WHERE "key"."user_id" ="#,
+    ] {
+        assert!(
+            counts.iter().any(|(sql, _)| sql.contains(shape)),
+            "no statement like {shape} was read: {counts:#?}"
+        );
+    }
     db.close().await.unwrap();
     database.drop().await;
 }
