@@ -1845,10 +1845,9 @@ async fn seed_numbered_sessions(db: &DatabaseConnection, seeded: &Seeded) {
     }
 }
 
-/// The SQL of `get_session_and_user` exactly as the adapter sends it, caught by SeaORM's
-/// metric callback on a connection of its own. Inside a transaction, where the adapter's
-/// statements go through SeaORM; on a pool the same SQL goes to sqlx directly.
-/// The SQL the adapter sends for `operation` (`get_session_and_user` or `get_key`) on `id`.
+/// The SQL the adapter sends for `operation` (`get_session_and_user` or `get_key`) on `id`,
+/// caught by SeaORM's metric callback on a connection of its own. Inside a transaction, where
+/// the adapter's statements go through SeaORM; on a pool the same SQL goes to sqlx directly.
 async fn statement_we_send(
     url: &str,
     settings: PoolSettings,
@@ -2141,13 +2140,13 @@ impl SqliteFloor {
         );
         let ours = comparisons
             .iter()
-            .find(|c| matches!(c.operation, Operation::GetKey))
+            .find(|c| matches!((c.operation, c.mode), (Operation::GetKey, Mode::OneAtATime)))
             .map(Comparison::ours);
         for (label, summary) in [
             ("on a pool as ours", Some(self.pooled)),
             ("on one held connection", Some(self.held)),
             ("SELECT 1 on one held connection", Some(self.hand_off)),
-            ("ours, get_key (above)", ours),
+            ("ours, get_key, measured before", ours),
         ] {
             if let Some(summary) = summary {
                 let _ = writeln!(
@@ -2216,6 +2215,7 @@ async fn sqlite_floor(
     let select_1 = || sqlx::query::<sqlx::Sqlite>("SELECT 1");
     timed!(WARMUP_OPS, get_key(), &pool);
     timed!(WARMUP_OPS, get_key(), &mut connection);
+    timed!(WARMUP_OPS, select_1(), &mut connection);
     let half = args.ops / 2;
     let (mut pooled, mut held, mut hand_off) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..args.runs {
