@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! cargo bench -p lucia-sea-orm-adapter --bench adapter -- [--users N] [--ops N] [--in-flight N]
-//!     [--databases sqlite,sqlite-full,postgres,mysql] [--pool N] [--ping-every-acquire]
+//!     [--databases sqlite,sqlite-mmap,sqlite-full,postgres,mysql] [--pool N]
+//!     [--ping-every-acquire]
 //!     [--only OPERATION,...] [--runs N] [--ceiling] [--pool-sweep N,N,...] [--json]
 //!     [--rss-check]
 //! ```
@@ -28,6 +29,7 @@
 //! `--pool-sweep 1,2,4,8` measures, instead of the plan, `get_session_and_user` and
 //! `set_session` in flight on fresh pools of each size.
 //!
+//! `sqlite-mmap` is `sqlite` with the database file memory-mapped (`PRAGMA mmap_size`).
 //! `sqlite-full` is SQLite with the rollback journal and `synchronous=FULL` (durable at each
 //! commit, like the servers' defaults), writes only; `sqlite` is WAL with `synchronous=NORMAL`.
 //! The servers' durability settings are read from them and printed with their results.
@@ -101,6 +103,7 @@ impl Backend {
     fn name(self) -> &'static str {
         match self {
             Self::Sqlite => "sqlite",
+            Self::SqliteMmap => "sqlite-mmap",
             Self::SqliteFull => "sqlite-full",
             Self::Postgres => "postgres",
             Self::MySql => "mysql",
@@ -380,7 +383,7 @@ async fn connect_ours(url: &str, settings: PoolSettings) -> DatabaseConnection {
 async fn connect_baseline(backend: Backend, url: &str, settings: PoolSettings) -> Baseline {
     let fail = |err: sqlx::Error| -> ! { panic!("sqlx cannot connect to {url}: {err}") };
     match backend {
-        Backend::Sqlite | Backend::SqliteFull => {
+        Backend::Sqlite | Backend::SqliteMmap | Backend::SqliteFull => {
             let options: SqliteConnectOptions = url.parse().unwrap_or_else(|err| fail(err));
             let options = sqlite_options(backend, options).disable_statement_logging();
             let pool = settings.sqlx().connect_with(options).await;
@@ -1451,7 +1454,9 @@ async fn benchmark(backend: Backend, url: String, args: Args) -> DatabaseReport 
         _ => None,
     };
     let floor = match backend {
-        Backend::Sqlite if args.ceiling => Some(sqlite_floor(&url, settings, &seeded, &args).await),
+        Backend::Sqlite | Backend::SqliteMmap if args.ceiling => {
+            Some(sqlite_floor(&url, settings, &seeded, &args).await)
+        }
         _ => None,
     };
     db.close().await.expect("the SeaORM pool closes");
@@ -1990,7 +1995,9 @@ async fn ceiling(backend: Backend, url: &str, settings: PoolSettings, seeded: &S
             }
             "mysqlslap"
         }
-        Backend::Sqlite | Backend::SqliteFull => unreachable!("SQLite has no server"),
+        Backend::Sqlite | Backend::SqliteMmap | Backend::SqliteFull => {
+            unreachable!("SQLite has no server")
+        }
     };
     let _ = std::fs::remove_dir_all(&directory);
     let mut pooled = Vec::with_capacity(CEILING_CONNECTIONS.len());
@@ -2107,7 +2114,9 @@ async fn sqlx_loop(
     let (queries, elapsed, cpu) = match backend {
         Backend::Postgres => on!(sqlx::Postgres, PgConnectOptions, sqlx::PgConnection),
         Backend::MySql => on!(sqlx::MySql, MySqlConnectOptions, sqlx::MySqlConnection),
-        Backend::Sqlite | Backend::SqliteFull => unreachable!("SQLite has no server"),
+        Backend::Sqlite | Backend::SqliteMmap | Backend::SqliteFull => {
+            unreachable!("SQLite has no server")
+        }
     };
     ToolRun {
         connections,

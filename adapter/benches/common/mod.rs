@@ -19,8 +19,9 @@ pub(crate) const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 pub(crate) const PING_IF_IDLE_FOR: Duration = Duration::from_secs(60);
 
 /// SQLite settings for a server application with a connection pool: WAL and
-/// `synchronous=NORMAL` for [`Backend::Sqlite`], the rollback journal with `synchronous=FULL`
-/// (SQLite's own defaults, durable at every commit) for [`Backend::SqliteFull`].
+/// `synchronous=NORMAL` for [`Backend::Sqlite`], and with the file memory-mapped for
+/// [`Backend::SqliteMmap`]; the rollback journal with `synchronous=FULL` (SQLite's own defaults,
+/// durable at every commit) for [`Backend::SqliteFull`].
 pub(crate) fn sqlite_options(
     backend: Backend,
     options: SqliteConnectOptions,
@@ -35,14 +36,23 @@ pub(crate) fn sqlite_options(
             .journal_mode(SqliteJournalMode::Delete)
             .synchronous(SqliteSynchronous::Full);
     }
-    options
+    let options = options
         // Readers and the single writer stop blocking each other: without WAL every write
         // locks out every reader.
         .journal_mode(SqliteJournalMode::Wal)
         // In WAL mode NORMAL never corrupts the database; a power loss may only lose the last
         // commits. FULL would fsync on every commit.
-        .synchronous(SqliteSynchronous::Normal)
+        .synchronous(SqliteSynchronous::Normal);
+    if backend == Backend::SqliteMmap {
+        // Pages are read through one mapping the connections share, not copied by a `pread`
+        // into each connection's own cache.
+        return options.pragma("mmap_size", SQLITE_MMAP_SIZE.to_string());
+    }
+    options
 }
+
+/// The `mmap_size` of [`Backend::SqliteMmap`]: 256 MiB, more than the benchmarks' databases.
+pub(crate) const SQLITE_MMAP_SIZE: u64 = 256 * 1024 * 1024;
 
 /// The pool size used unless `--pool` overrides it.
 ///
@@ -56,7 +66,7 @@ pub(crate) fn recommended_max_connections(backend: Backend, cores: u32) -> u32 {
         // SQLite's one write lock at any pool size (6.5k), their p99 growing with the queue
         // (17 ms at 4, 43 ms at 16), and every connection keeps its own page cache (peak RSS
         // 38 MiB at 1, 102 MiB at 16).
-        Backend::Sqlite | Backend::SqliteFull => 2 * cores,
+        Backend::Sqlite | Backend::SqliteMmap | Backend::SqliteFull => 2 * cores,
         // The server does the work and the client waits on the socket: a few connections per
         // core keep the server busy. Reads level off from 4 connections (PostgreSQL about 20k,
         // MariaDB about 20k); writes gain up to 8 to 16 (PostgreSQL 6.2k at 2, 9.4k at 8, 10.2k
@@ -69,6 +79,8 @@ pub(crate) fn recommended_max_connections(backend: Backend, cores: u32) -> u32 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Backend {
     Sqlite,
+    /// SQLite as [`Backend::Sqlite`], with the database file memory-mapped (`mmap_size`).
+    SqliteMmap,
     /// SQLite with the rollback journal and `synchronous=FULL`: writes only, for durability
     /// like the servers' defaults.
     SqliteFull,
@@ -80,6 +92,7 @@ impl Backend {
     pub(crate) fn parse(name: &str) -> Option<Self> {
         match name {
             "sqlite" => Some(Self::Sqlite),
+            "sqlite-mmap" => Some(Self::SqliteMmap),
             "sqlite-full" => Some(Self::SqliteFull),
             "postgres" | "postgresql" => Some(Self::Postgres),
             "mysql" | "mariadb" => Some(Self::MySql),
@@ -90,6 +103,7 @@ impl Backend {
     pub(crate) fn title(self) -> &'static str {
         match self {
             Self::Sqlite => "SQLite",
+            Self::SqliteMmap => "SQLite (memory-mapped)",
             Self::SqliteFull => "SQLite (rollback journal, synchronous=FULL; writes only)",
             Self::Postgres => "PostgreSQL",
             Self::MySql => "MariaDB/MySQL",
@@ -99,7 +113,9 @@ impl Backend {
     /// The same database in the test suite's harness, which creates and drops it.
     pub(crate) fn harness(self) -> lucia_sea_orm_tests::Backend {
         match self {
-            Self::Sqlite | Self::SqliteFull => lucia_sea_orm_tests::Backend::Sqlite,
+            Self::Sqlite | Self::SqliteMmap | Self::SqliteFull => {
+                lucia_sea_orm_tests::Backend::Sqlite
+            }
             Self::Postgres => lucia_sea_orm_tests::Backend::Postgres,
             Self::MySql => lucia_sea_orm_tests::Backend::MySql,
         }
@@ -173,7 +189,9 @@ pub(crate) fn cores() -> u32 {
 /// autovacuum/auto-analyze: without them a freshly seeded table may be planned as empty.
 pub(crate) async fn analyze(db: &DatabaseConnection, backend: Backend) {
     let sql = match backend {
-        Backend::Sqlite | Backend::SqliteFull | Backend::Postgres => "ANALYZE",
+        Backend::Sqlite | Backend::SqliteMmap | Backend::SqliteFull | Backend::Postgres => {
+            "ANALYZE"
+        }
         Backend::MySql => "ANALYZE TABLE `user`, `session`, `key`",
     };
     db.execute_unprepared(sql).await.expect("ANALYZE runs");
@@ -183,6 +201,11 @@ pub(crate) async fn analyze(db: &DatabaseConnection, backend: Backend) {
 pub(crate) async fn durability(db: &DatabaseConnection, backend: Backend) -> String {
     let sql = match backend {
         Backend::Sqlite => return "WAL, synchronous=NORMAL, busy_timeout 5 s".to_owned(),
+        Backend::SqliteMmap => {
+            return format!(
+                "WAL, synchronous=NORMAL, busy_timeout 5 s, mmap_size {SQLITE_MMAP_SIZE}"
+            );
+        }
         Backend::SqliteFull => {
             return "rollback journal (DELETE), synchronous=FULL, busy_timeout 5 s".to_owned();
         }
