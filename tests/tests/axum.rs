@@ -101,14 +101,20 @@ fn app(db: &DatabaseConnection) -> App {
     app_with(db, |layer| layer)
 }
 
-fn app_with(
-    db: &DatabaseConnection,
-    configure: impl FnOnce(AuthLayer<Adapter>) -> AuthLayer<Adapter>,
-) -> App {
+/// An `Auth` on `db` whose clock the test moves, starting at [`NOW`].
+fn auth_at_now(db: &DatabaseConnection) -> (Auth<Adapter>, ManualClock) {
     let clock = ManualClock::new(NOW);
     let auth = Auth::builder(SeaOrmAdapter::new(db.clone()))
         .clock(clock.clone())
         .build();
+    (auth, clock)
+}
+
+fn app_with(
+    db: &DatabaseConnection,
+    configure: impl FnOnce(AuthLayer<Adapter>) -> AuthLayer<Adapter>,
+) -> App {
+    let (auth, clock) = auth_at_now(db);
     let layer = configure(AuthLayer::new(auth, AllowedOrigins::new([APP]).unwrap()));
     let writes = Writes::default();
     App {
@@ -301,8 +307,19 @@ async fn a_renewed_sessions_cookie_is_sent_even_when_the_handler_fails(db: Datab
 async fn concurrent_requests_with_an_idle_cookie_are_all_served_and_one_sets_the_new_cookie(
     db: DatabaseConnection,
 ) {
-    let app = Arc::new(app(&db));
-    let ada = insert_user(&db, "ada").await;
+    racing_renewals(&db, app(&db)).await;
+}
+
+async fn under_two_layers_concurrent_requests_with_an_idle_cookie_renew_once(
+    db: DatabaseConnection,
+) {
+    racing_renewals(&db, app_layered_twice(&db, APP)).await;
+}
+
+/// 32 requests at once with the cookie of an idle session: every one served, one renewal.
+async fn racing_renewals(db: &DatabaseConnection, app: App) {
+    let app = Arc::new(app);
+    let ada = insert_user(db, "ada").await;
     let old = app.sign_in(&ada.id, None).await;
     app.clock.advance(Duration::from_millis(DAY as u64 + 1));
 
@@ -326,6 +343,11 @@ async fn concurrent_requests_with_an_idle_cookie_are_all_served_and_one_sets_the
         renewed.len(),
         1,
         "exactly one response carries the new cookie"
+    );
+    assert_eq!(
+        tables::sessions(db).await.len(),
+        2,
+        "the old session, in its grace period, and one successor"
     );
     let reply = app.get("/me", Some(&renewed[0])).await;
     assert_eq!(reply.status, StatusCode::OK);
@@ -497,10 +519,7 @@ fn app_layered_twice_with(
     extra_origin: &str,
     configure_inner: impl FnOnce(AuthLayer<Adapter>) -> AuthLayer<Adapter>,
 ) -> App {
-    let clock = ManualClock::new(NOW);
-    let auth = Auth::builder(SeaOrmAdapter::new(db.clone()))
-        .clock(clock.clone())
-        .build();
+    let (auth, clock) = auth_at_now(db);
     let inner = configure_inner(AuthLayer::new(
         auth.clone(),
         AllowedOrigins::new([APP]).unwrap(),
@@ -868,6 +887,7 @@ on_every_database!(Schema::Migrated =>
     a_request_with_the_cookie_is_signed_in_and_its_response_sets_no_cookie,
     an_idle_session_is_renewed_with_a_new_cookie_after_which_the_old_id_is_refused,
     concurrent_requests_with_an_idle_cookie_are_all_served_and_one_sets_the_new_cookie,
+    under_two_layers_concurrent_requests_with_an_idle_cookie_renew_once,
     a_renewed_sessions_cookie_is_sent_even_when_the_handler_fails,
     sign_out_clears_the_cookie_with_an_epoch_expiry_and_deletes_the_session,
     signing_in_ends_the_session_the_request_came_with,
