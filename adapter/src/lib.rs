@@ -545,8 +545,8 @@ where
                 .exec(&transaction)
                 .await
                 .map_err(database)?;
-            // The statement of `get_key`: `find_by_id(…).one(…)` binds its `LIMIT`, which SQLite
-            // recompiles the statement for on each call (see `compare`).
+            // The statement of `get_key`: `find_by_id(…).one(…)` binds its `LIMIT`, and SQLite
+            // recompiles a statement with a bound `LIMIT` on each call.
             let key = transaction
                 .query_one_raw(self.statements.key(key_id))
                 .await
