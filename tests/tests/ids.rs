@@ -330,7 +330,44 @@ async fn ids_already_in_the_table_are_usable_whatever_their_length(db: DatabaseC
     assert!(tables::keys(&db).await.is_empty());
 }
 
+/// Ids made of digits stay text: `"0042"` is not `"42"` (SQLite's affinities, and its values
+/// bound through a subquery, compare them as text too).
+async fn ids_made_of_digits_are_text_not_numbers(db: DatabaseConnection) {
+    let ada = insert_user(&db, "ada").await;
+    let adapter = adapter(&db);
+    let padded = format!("{:0>40}", 42);
+    adapter
+        .set_session(&session(&padded, &ada.id))
+        .await
+        .unwrap();
+    adapter.set_key(&key("0042", &ada.id)).await.unwrap();
+
+    let (found, user) = adapter
+        .get_session_and_user(&padded)
+        .await
+        .unwrap()
+        .expect("the session is found by its own id");
+    assert_eq!(
+        (found.id.as_str(), user.id.as_str()),
+        (padded.as_str(), ada.id.as_str())
+    );
+    for other in ["42", "42.0", &format!("{:0>39}", 42)] {
+        assert_eq!(
+            adapter.get_session_and_user(other).await.unwrap(),
+            None,
+            "{other}"
+        );
+        assert_eq!(adapter.get_key(other).await.unwrap(), None, "{other}");
+    }
+    assert!(adapter.get_key("0042").await.unwrap().is_some());
+    assert_eq!(
+        adapter.get_sessions_by_user_id(&ada.id).await.unwrap(),
+        [found]
+    );
+}
+
 on_every_database!(Schema::Migrated =>
+    ids_made_of_digits_are_text_not_numbers,
     key_ids_with_leading_or_trailing_spaces_are_other_keys,
     session_ids_with_leading_or_trailing_spaces_are_other_sessions,
     user_ids_with_leading_or_trailing_spaces_are_other_users,
