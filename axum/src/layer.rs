@@ -163,8 +163,8 @@ where
                 tracing::debug!(%refusal, method = %request.method(), "cross-site request refused");
                 return Ok(forbidden());
             }
-            let outer = request.extensions().get::<Arc<RequestState<D>>>();
-            if let Some(outer) = outer {
+            // A layer outside this one has validated the request already.
+            if let Some(outer) = request.extensions().get::<Arc<RequestState<D>>>() {
                 if outer.settings.same_session_as(&settings) {
                     if let (Some(path), Some(current)) = (
                         &settings.sign_in_path,
