@@ -1,6 +1,7 @@
 //! The tower layer: the cross-site check, one validation of the session cookie per request, and
 //! the `Set-Cookie` after the handler.
 
+use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -14,7 +15,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::error::status_of;
-use crate::session::{CookieChange, Mutable, RequestState};
+use crate::session::{CookieChange, Mutable, RequestState, Validated, Validation};
 use crate::settings::Settings;
 use crate::signed_in::{Current, Outcome, SignedIn};
 
@@ -41,12 +42,13 @@ use crate::signed_in::{Current, Outcome, SignedIn};
 /// extracted; its operations fail with `503` while the database is down.
 ///
 /// A request that passes through two layers over the same [`Auth`] (or clones of it) and the
-/// same [`SessionCookie`] (one on a router and one on a router nested in it, say) is validated
+/// same cookie name (one on a router and one on a router nested in it, say) is validated
 /// once, by the outer layer, which also writes the cookie; the inner layer adds its cross-site
 /// check and, if it has one, its sign-in redirect for the routes beneath it. Validating twice
 /// would cost a second round trip, and renew an idle session twice. Layers over different
-/// `Auth`s or cookies are separate sign-ins, and each validates its own cookie; two different
-/// `Auth`s on one cookie name would write over each other's cookie, and are logged as an error.
+/// `Auth`s or cookie names are separate sign-ins, and each validates its own cookie; handlers
+/// see the session of the innermost layer above them. Two different `Auth`s on one cookie name
+/// would write over each other's cookie, and are logged as an error.
 ///
 /// ```
 /// use axum::{Router, routing::get};
@@ -163,23 +165,20 @@ where
                 tracing::debug!(%refusal, method = %request.method(), "cross-site request refused");
                 return Ok(forbidden());
             }
-            // A layer outside this one has validated the request already.
-            if let Some(outer) = request.extensions().get::<Arc<RequestState<D>>>() {
-                if outer.settings.same_session_as(&settings) {
-                    if let (Some(path), Some(current)) = (
-                        &settings.sign_in_path,
-                        request.extensions_mut().get_mut::<Current<D::Attributes>>(),
-                    ) {
-                        current.sign_in_path = Some(Arc::clone(path));
-                    }
-                    return inner.call(request).await;
+            let outer = request
+                .extensions()
+                .get::<Validated>()
+                .map(|validated| Arc::clone(&validated.0));
+            if let Some(shared) = validated_outside(&settings, outer.as_ref()) {
+                // Beneath this layer, handlers see the session it shares, whatever layers in
+                // between put in the request.
+                let mut current = shared.current.clone();
+                if let Some(path) = &settings.sign_in_path {
+                    current.sign_in_path = Some(Arc::clone(path));
                 }
-                if outer.settings.cookie.name() == settings.cookie.name() {
-                    tracing::error!(
-                        cookie = settings.cookie.name(),
-                        "two AuthLayers over different Auths read the same session cookie"
-                    );
-                }
+                request.extensions_mut().insert(current);
+                request.extensions_mut().insert(shared);
+                return inner.call(request).await;
             }
             let (outcome, mutable) = validate(&settings, request.headers()).await;
             let current = Current {
@@ -188,10 +187,15 @@ where
             };
             let state = Arc::new(RequestState {
                 settings,
+                current: current.clone(),
                 mutable: Mutex::new(mutable),
+                outer,
             });
             request.extensions_mut().insert(current);
             request.extensions_mut().insert(Arc::clone(&state));
+            request
+                .extensions_mut()
+                .insert(Validated(Arc::clone(&state) as Arc<dyn Validation>));
 
             let mut response = inner.call(request).await?;
 
@@ -209,6 +213,37 @@ where
             Ok(response)
         })
     }
+}
+
+/// The validation of a layer outside this one over the same session: a clone of the same
+/// [`Auth`] reading the same cookie name (the name is what the browser sends back; the cookie's
+/// other settings only shape the `Set-Cookie`, which the outer layer writes). Another `Auth` on
+/// the same cookie name is a configuration error: logged, and each layer validates on its own.
+fn validated_outside<D: Adapter + 'static>(
+    settings: &Settings<D>,
+    innermost: Option<&Arc<dyn Validation>>,
+) -> Option<Arc<RequestState<D>>> {
+    let name = settings.cookie.name();
+    let mut next = innermost;
+    let mut shared_by_another_auth = false;
+    while let Some(validation) = next {
+        next = validation.outer();
+        if validation.cookie_name() != name {
+            continue;
+        }
+        let any: Arc<dyn Any + Send + Sync> = Arc::<dyn Validation>::clone(validation);
+        match any.downcast::<RequestState<D>>() {
+            Ok(state) if Auth::ptr_eq(&state.settings.auth, &settings.auth) => return Some(state),
+            _ => shared_by_another_auth = true,
+        }
+    }
+    if shared_by_another_auth {
+        tracing::error!(
+            cookie = name,
+            "two AuthLayers over different Auths read the same session cookie"
+        );
+    }
+    None
 }
 
 /// The answer to a cross-site request.

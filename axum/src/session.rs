@@ -1,5 +1,6 @@
 //! The handle through which a handler signs a visitor in or out.
 
+use std::any::Any;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -54,11 +55,11 @@ use crate::signed_in::{Current, Outcome};
 /// #     .route("/sign-in", axum::routing::post(sign_in))
 /// #     .route("/sign-out", axum::routing::post(sign_out));
 /// ```
-pub struct AuthSession<D> {
+pub struct AuthSession<D: Adapter> {
     state: Arc<RequestState<D>>,
 }
 
-impl<D> Clone for AuthSession<D> {
+impl<D: Adapter> Clone for AuthSession<D> {
     fn clone(&self) -> Self {
         Self {
             state: Arc::clone(&self.state),
@@ -66,17 +67,45 @@ impl<D> Clone for AuthSession<D> {
     }
 }
 
-impl<D> fmt::Debug for AuthSession<D> {
+impl<D: Adapter> fmt::Debug for AuthSession<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthSession").finish_non_exhaustive()
     }
 }
 
-/// One request's session, shared by the layer and the handler's [`AuthSession`].
-pub(crate) struct RequestState<D> {
+/// One request's session, shared by the layer that validated it, the layers inside it over the
+/// same session, and the handler's [`AuthSession`].
+pub(crate) struct RequestState<D: Adapter> {
     pub(crate) settings: Arc<Settings<D>>,
+    /// What the validation found, as [`SignedIn`](crate::SignedIn) reads it.
+    pub(crate) current: Current<D::Attributes>,
     pub(crate) mutable: Mutex<Mutable>,
+    /// The validation of the next layer outside this one that validated the request, if any.
+    pub(crate) outer: Option<Arc<dyn Validation>>,
 }
+
+/// A layer's validation of a request, as the layers inside it find it: whatever its adapter
+/// type, through the cookie it read.
+pub(crate) trait Validation: Any + Send + Sync {
+    /// The name of the session cookie the layer read.
+    fn cookie_name(&self) -> &str;
+    /// The validation of the next layer outside, if any.
+    fn outer(&self) -> Option<&Arc<dyn Validation>>;
+}
+
+impl<D: Adapter + 'static> Validation for RequestState<D> {
+    fn cookie_name(&self) -> &str {
+        self.settings.cookie.name()
+    }
+
+    fn outer(&self) -> Option<&Arc<dyn Validation>> {
+        self.outer.as_ref()
+    }
+}
+
+/// The request's innermost validation so far, in its extensions.
+#[derive(Clone)]
+pub(crate) struct Validated(pub(crate) Arc<dyn Validation>);
 
 /// What sign-in and sign-out change during the request.
 #[derive(Default)]
@@ -102,7 +131,7 @@ pub(crate) enum CookieChange {
     Clear,
 }
 
-impl<D> RequestState<D> {
+impl<D: Adapter> RequestState<D> {
     pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Mutable> {
         // Nothing panics while holding the lock; a poisoned one still holds consistent data.
         self.mutable.lock().unwrap_or_else(PoisonError::into_inner)
@@ -230,14 +259,8 @@ impl<S: Send + Sync, D: Adapter + 'static> FromRequestParts<S> for AuthSession<D
         let mut mutable = state.lock();
         if !mutable.validated_copied {
             mutable.validated_copied = true;
-            let validated = parts
-                .extensions
-                .get::<Current<D::Attributes>>()
-                .and_then(|current| match &current.outcome {
-                    Outcome::SignedIn(signed_in) => Some(signed_in.session()),
-                    _ => None,
-                });
-            if let Some(session) = validated {
+            if let Outcome::SignedIn(signed_in) = &state.current.outcome {
+                let session = signed_in.session();
                 mutable.session_ids.push(session.id.clone());
                 mutable.user_id = Some(session.user_id.clone());
             }

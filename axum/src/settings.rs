@@ -13,14 +13,6 @@ pub(crate) struct Settings<D> {
     pub(crate) sign_in_path: Option<Arc<str>>,
 }
 
-impl<D> Settings<D> {
-    /// Whether a request validated with `other` holds this layer's session: the same [`Auth`]
-    /// (a clone of it) and the same cookie.
-    pub(crate) fn same_session_as(&self, other: &Self) -> bool {
-        Auth::ptr_eq(&self.auth, &other.auth) && self.cookie == other.cookie
-    }
-}
-
 impl<D> Clone for Settings<D> {
     fn clone(&self) -> Self {
         Self {

@@ -12,7 +12,10 @@ use axum::http::header::{ACCEPT, CACHE_CONTROL, COOKIE, LOCATION, ORIGIN, SET_CO
 use axum::http::{HeaderValue, Method, Request, StatusCode};
 use axum::routing::{get, post};
 use lucia_sea_orm_adapter::SeaOrmAdapter;
-use lucia_sea_orm_auth::{AllowedOrigins, Auth, Clock, ManualClock, SessionCookie};
+use lucia_sea_orm_auth::{
+    AllowedOrigins, Auth, Clock, KeyRow, ManualClock, Result, SameSite, SessionCookie, SessionRow,
+    UserRow,
+};
 use lucia_sea_orm_axum::{AuthError, AuthLayer, AuthSession, SignedIn};
 use lucia_sea_orm_tests::server::{Engine, PrivateServer};
 use lucia_sea_orm_tests::tables::{self, NOW, Profile, insert_user};
@@ -89,6 +92,88 @@ fn router(layer: AuthLayer<Adapter>, writes: Writes) -> Router {
         .route("/sign-out", post(sign_out))
         .route("/sign-out-everywhere", post(sign_out_everywhere))
         .layer(layer)
+}
+
+/// Another adapter type with the same attributes: [`SeaOrmAdapter`], each call handed on.
+struct Delegate(Adapter);
+
+impl lucia_sea_orm_auth::Adapter for Delegate {
+    type Attributes = Profile;
+
+    async fn get_user(&self, user_id: &str) -> Result<Option<UserRow<Profile>>> {
+        self.0.get_user(user_id).await
+    }
+    async fn set_user(&self, user: &UserRow<Profile>, key: Option<&KeyRow>) -> Result<()> {
+        self.0.set_user(user, key).await
+    }
+    async fn update_user_attributes<P: serde::Serialize + Sync>(
+        &self,
+        user_id: &str,
+        patch: &P,
+    ) -> Result<UserRow<Profile>> {
+        self.0.update_user_attributes(user_id, patch).await
+    }
+    async fn delete_user(&self, user_id: &str) -> Result<()> {
+        self.0.delete_user(user_id).await
+    }
+    async fn delete_user_with_sessions_and_keys(&self, user_id: &str) -> Result<()> {
+        self.0.delete_user_with_sessions_and_keys(user_id).await
+    }
+    async fn get_session(&self, session_id: &str) -> Result<Option<SessionRow>> {
+        self.0.get_session(session_id).await
+    }
+    async fn get_sessions_by_user_id(&self, user_id: &str) -> Result<Vec<SessionRow>> {
+        self.0.get_sessions_by_user_id(user_id).await
+    }
+    async fn set_session(&self, session: &SessionRow) -> Result<()> {
+        self.0.set_session(session).await
+    }
+    async fn expire_idle_session(&self, session_id: &str, now: i64, expires: i64) -> Result<bool> {
+        self.0.expire_idle_session(session_id, now, expires).await
+    }
+    async fn delete_sessions(&self, session_ids: &[&str]) -> Result<u64> {
+        self.0.delete_sessions(session_ids).await
+    }
+    async fn delete_sessions_by_user_id(&self, user_id: &str) -> Result<()> {
+        self.0.delete_sessions_by_user_id(user_id).await
+    }
+    async fn delete_dead_sessions_by_user_id(&self, user_id: &str, now: i64) -> Result<u64> {
+        self.0.delete_dead_sessions_by_user_id(user_id, now).await
+    }
+    async fn delete_expired_sessions(&self, now: i64) -> Result<u64> {
+        self.0.delete_expired_sessions(now).await
+    }
+    async fn get_session_and_user(
+        &self,
+        session_id: &str,
+    ) -> Result<Option<(SessionRow, UserRow<Profile>)>> {
+        self.0.get_session_and_user(session_id).await
+    }
+    async fn get_key(&self, key_id: &str) -> Result<Option<KeyRow>> {
+        self.0.get_key(key_id).await
+    }
+    async fn get_keys_by_user_id(&self, user_id: &str) -> Result<Vec<KeyRow>> {
+        self.0.get_keys_by_user_id(user_id).await
+    }
+    async fn set_key(&self, key: &KeyRow) -> Result<()> {
+        self.0.set_key(key).await
+    }
+    async fn update_key_password(
+        &self,
+        key_id: &str,
+        hashed_password: Option<&str>,
+    ) -> Result<KeyRow> {
+        self.0.update_key_password(key_id, hashed_password).await
+    }
+    async fn replace_key_password(&self, key_id: &str, current: &str, new: &str) -> Result<bool> {
+        self.0.replace_key_password(key_id, current, new).await
+    }
+    async fn delete_non_primary_key(&self, key_id: &str) -> Result<()> {
+        self.0.delete_non_primary_key(key_id).await
+    }
+    async fn delete_keys_by_user_id(&self, user_id: &str) -> Result<()> {
+        self.0.delete_keys_by_user_id(user_id).await
+    }
 }
 
 struct App {
@@ -519,6 +604,16 @@ fn app_layered_twice_with(
     extra_origin: &str,
     configure_inner: impl FnOnce(AuthLayer<Adapter>) -> AuthLayer<Adapter>,
 ) -> App {
+    app_layered_around(db, extra_origin, configure_inner, |router| router)
+}
+
+/// [`app_layered_twice_with`], with `between` applied to the router between the two layers.
+fn app_layered_around(
+    db: &DatabaseConnection,
+    extra_origin: &str,
+    configure_inner: impl FnOnce(AuthLayer<Adapter>) -> AuthLayer<Adapter>,
+    between: impl FnOnce(Router) -> Router,
+) -> App {
     let (auth, clock) = auth_at_now(db);
     let inner = configure_inner(AuthLayer::new(
         auth.clone(),
@@ -527,17 +622,88 @@ fn app_layered_twice_with(
     let outer = AuthLayer::new(auth, AllowedOrigins::new([APP, extra_origin]).unwrap());
     let writes = Writes::default();
     App {
-        router: router(inner, writes.clone()).layer(outer),
+        router: between(router(inner, writes.clone())).layer(outer),
         clock,
         writes,
     }
+}
+
+/// A layer over another `Auth`, reading the cookie `admin_session`.
+fn admin_layer<D: lucia_sea_orm_auth::Adapter + 'static>(auth: Auth<D>) -> AuthLayer<D> {
+    let cookie = SessionCookie::builder()
+        .name("admin_session")
+        .build()
+        .unwrap();
+    AuthLayer::new(auth, AllowedOrigins::new([APP]).unwrap()).session_cookie(cookie)
 }
 
 async fn two_layers_validate_once_so_handlers_see_the_renewed_session_and_sign_out_ends_it(
     db: DatabaseConnection,
 ) {
     let app = app_layered_twice(&db, APP);
-    let ada = insert_user(&db, "ada").await;
+    validated_once_renewed_and_signed_out(&db, &app).await;
+}
+
+/// The layers differ in a cookie setting, not in the cookie's name: the browser sends the one
+/// cookie to both.
+async fn two_layers_on_one_cookie_name_with_other_settings_validate_once(db: DatabaseConnection) {
+    let strict = || {
+        SessionCookie::builder()
+            .same_site(SameSite::Strict)
+            .build()
+            .unwrap()
+    };
+    let app = app_layered_twice_with(&db, APP, |inner| inner.session_cookie(strict()));
+    validated_once_renewed_and_signed_out(&db, &app).await;
+}
+
+/// A layer over another `Auth` and cookie in between does not make the inner one validate
+/// again, nor hand the inner routes its session.
+async fn a_layer_over_another_auth_in_between_leaves_the_inner_on_the_outer_session(
+    db: DatabaseConnection,
+) {
+    let other = Auth::builder(SeaOrmAdapter::<Profile>::new(db.clone())).build();
+    let app = app_layered_around(
+        &db,
+        APP,
+        |inner| inner,
+        |router| router.layer(admin_layer(other)),
+    );
+    validated_once_renewed_and_signed_out(&db, &app).await;
+}
+
+/// The same with the layer in between over another adapter type with the same attributes, so
+/// that its session would fit the inner routes' extractors.
+async fn a_layer_over_another_adapter_type_in_between_signs_no_one_in_beneath_the_inner(
+    db: DatabaseConnection,
+) {
+    let other = Auth::builder(Delegate(SeaOrmAdapter::<Profile>::new(db.clone()))).build();
+    let admin_session = other
+        .create_session(&insert_user(&db, "grace").await.id)
+        .await
+        .unwrap();
+    let app = app_layered_around(
+        &db,
+        APP,
+        |inner| inner,
+        |router| router.layer(admin_layer(other)),
+    );
+    let mut request = request(Method::GET, "/session-id", None);
+    request.headers_mut().insert(
+        COOKIE,
+        HeaderValue::from_str(&format!("admin_session={}", admin_session.id)).unwrap(),
+    );
+    let reply = send(&app.router, request).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{reply:?}");
+    validated_once_renewed_and_signed_out(&db, &app).await;
+}
+
+/// Signs a user in through `app`, renews the session on a request and signs out on one that
+/// renews: each request validated once, so that the handler sees the renewed session and the
+/// sign-out's blank cookie is the response's only one.
+async fn validated_once_renewed_and_signed_out(db: &DatabaseConnection, app: &App) {
+    let ada = insert_user(db, "ada").await;
+    let sessions_before = tables::session_ids(db).await;
     let old = app.sign_in(&ada.id, None).await;
     app.clock.advance(Duration::from_millis(DAY as u64 + 1));
 
@@ -548,9 +714,9 @@ async fn two_layers_validate_once_so_handlers_see_the_renewed_session_and_sign_o
         reply.body, new,
         "the handler sees the session the cookie now holds"
     );
-    let mut expected = vec![old.clone(), new.clone()];
+    let mut expected = [sessions_before.clone(), vec![old.clone(), new.clone()]].concat();
     expected.sort();
-    let mut stored = tables::session_ids(&db).await;
+    let mut stored = tables::session_ids(db).await;
     stored.sort();
     assert_eq!(stored, expected, "one renewal, one successor");
 
@@ -567,8 +733,11 @@ async fn two_layers_validate_once_so_handlers_see_the_renewed_session_and_sign_o
         );
     }
     assert!(
-        tables::session_ids(&db).await.iter().all(|id| *id == old),
-        "only the dead predecessor's row may remain"
+        tables::session_ids(db)
+            .await
+            .iter()
+            .all(|id| *id == old || sessions_before.contains(id)),
+        "of the cookie's sessions only the dead predecessor's row may remain"
     );
 }
 
@@ -898,6 +1067,9 @@ on_every_database!(Schema::Migrated =>
     a_post_from_a_foreign_origin_is_403_before_any_handler_and_writes_nothing,
     a_post_without_origin_is_403_even_with_sec_fetch_site_same_origin,
     two_layers_validate_once_so_handlers_see_the_renewed_session_and_sign_out_ends_it,
+    two_layers_on_one_cookie_name_with_other_settings_validate_once,
+    a_layer_over_another_auth_in_between_leaves_the_inner_on_the_outer_session,
+    a_layer_over_another_adapter_type_in_between_signs_no_one_in_beneath_the_inner,
     the_inner_of_two_layers_still_refuses_origins_only_the_outer_allows,
     the_inner_of_two_layers_sends_signed_out_pages_to_its_own_sign_in_path,
     layers_over_different_auths_and_cookies_each_read_their_own_cookie,
