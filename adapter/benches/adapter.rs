@@ -39,9 +39,9 @@
 //! it with [`Migrator`], seeds it, runs `ANALYZE`, and drops it at the end. SQLite runs on a
 //! temporary file.
 //!
-//! Each measurement runs ours and sqlx alternately in the order ours, sqlx, sqlx, ours (half the
-//! operations each time), so that load from other processes that comes and goes during the run
-//! does not land on one side only.
+//! Each measurement runs ours and sqlx in turns, in the order ours, sqlx, sqlx, ours, …: 100
+//! operations a turn one at a time, half of them in flight. Load from other processes that comes
+//! and goes during the run, and the machine's speed drifting, land on both sides alike.
 //!
 //! `--rss-check` runs only the memory check: 2.1M `get_session_and_user` on SQLite in stages,
 //! with the process's peak RSS after each, and says whether the growth stopped.
@@ -88,6 +88,8 @@ const DEFAULT_IN_FLIGHT: usize = 64;
 /// Operations run before each measurement and not counted: they open every connection of the
 /// pool and prepare the statement on it, which is start-up cost, not per-operation cost.
 const WARMUP_OPS: usize = 200;
+/// Operations one side runs one at a time before the other takes its turn.
+const ONE_AT_A_TIME_TURN: usize = 100;
 /// Rows per multi-row `INSERT` while seeding: 4 000 bind parameters for sessions, far below every
 /// database's limit (SQLite 32 766, PostgreSQL and MySQL 65 535).
 const SEED_BATCH: usize = 1_000;
@@ -1146,6 +1148,7 @@ impl<S: Store> Side<S> {
 
 /// Latencies of the operations of one measurement, the wall time they took together and the
 /// process's CPU time meanwhile.
+#[derive(Default)]
 struct Samples {
     latencies: Vec<Duration>,
     wall: Duration,
@@ -1315,17 +1318,34 @@ async fn compare(
     let warmup = warmup_ops(mode, n);
     measure(ours, operation, mode, n, warmup).await;
     measure(sqlx, operation, mode, n, warmup).await;
-    let first = args.ops / 2;
-    let second = args.ops - first;
-    let ours_first = measure(ours, operation, mode, n, first).await;
-    let sqlx_first = measure(sqlx, operation, mode, n, first).await;
-    let sqlx_second = measure(sqlx, operation, mode, n, second).await;
-    let ours_second = measure(ours, operation, mode, n, second).await;
+    // One at a time, the sides take turns every `ONE_AT_A_TIME_TURN` operations, so that the
+    // machine's speed, which drifts over seconds, is the same for both. In flight, each turn
+    // fills and drains the queue, so there are two turns each.
+    let turn = match mode {
+        Mode::OneAtATime => ONE_AT_A_TIME_TURN,
+        Mode::InFlight => args.ops.div_ceil(2),
+    };
+    let mut ours_samples = Samples::default();
+    let mut sqlx_samples = Samples::default();
+    let mut ours_first = true;
+    let mut done = 0;
+    while done < args.ops {
+        let count = turn.min(args.ops - done);
+        if ours_first {
+            ours_samples = ours_samples.merge(measure(ours, operation, mode, n, count).await);
+            sqlx_samples = sqlx_samples.merge(measure(sqlx, operation, mode, n, count).await);
+        } else {
+            sqlx_samples = sqlx_samples.merge(measure(sqlx, operation, mode, n, count).await);
+            ours_samples = ours_samples.merge(measure(ours, operation, mode, n, count).await);
+        }
+        ours_first = !ours_first;
+        done += count;
+    }
     Measurement {
         operation,
         mode,
-        ours: ours_first.merge(ours_second).summary(),
-        sqlx: sqlx_first.merge(sqlx_second).summary(),
+        ours: ours_samples.summary(),
+        sqlx: sqlx_samples.summary(),
     }
 }
 

@@ -35,6 +35,7 @@ CREATE TABLE key (id VARCHAR(255) NOT NULL, user_id VARCHAR(36) NOT NULL,
   hashed_password VARCHAR(255), "primary" INT2 NOT NULL, PRIMARY KEY (id),
   FOREIGN KEY (user_id) REFERENCES user(id));
 CREATE INDEX session_user_id ON session (user_id);
+CREATE INDEX session_idle_expires ON session (idle_expires);
 CREATE INDEX key_user_id ON key (user_id);
 `);
 
