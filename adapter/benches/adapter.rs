@@ -40,8 +40,9 @@
 //! temporary file.
 //!
 //! Each measurement runs ours and sqlx in turns, in the order ours, sqlx, sqlx, ours, …: 100
-//! operations a turn one at a time, half of them in flight. Load from other processes that comes
-//! and goes during the run, and the machine's speed drifting, land on both sides alike.
+//! operations a turn one at a time on PostgreSQL and MySQL, otherwise half of them. Load from
+//! other processes that comes and goes during the run, and the machine's speed drifting, land
+//! on both sides alike.
 //!
 //! `--rss-check` runs only the memory check: 2.1M `get_session_and_user` on SQLite in stages,
 //! with the process's peak RSS after each, and says whether the growth stopped.
@@ -88,7 +89,7 @@ const DEFAULT_IN_FLIGHT: usize = 64;
 /// Operations run before each measurement and not counted: they open every connection of the
 /// pool and prepare the statement on it, which is start-up cost, not per-operation cost.
 const WARMUP_OPS: usize = 200;
-/// Operations one side runs one at a time before the other takes its turn.
+/// Operations one side runs one at a time on a server before the other takes its turn.
 const ONE_AT_A_TIME_TURN: usize = 100;
 /// Rows per multi-row `INSERT` while seeding: 4 000 bind parameters for sessions, far below every
 /// database's limit (SQLite 32 766, PostgreSQL and MySQL 65 535).
@@ -1312,18 +1313,22 @@ async fn compare(
     sqlx: &Arc<Side<Baseline>>,
     operation: Operation,
     mode: Mode,
+    backend: Backend,
     args: &Args,
 ) -> Measurement {
     let n = args.in_flight;
     let warmup = warmup_ops(mode, n);
     measure(ours, operation, mode, n, warmup).await;
     measure(sqlx, operation, mode, n, warmup).await;
-    // One at a time, the sides take turns every `ONE_AT_A_TIME_TURN` operations, so that the
-    // machine's speed, which drifts over seconds, is the same for both. In flight, each turn
-    // fills and drains the queue, so there are two turns each.
-    let turn = match mode {
-        Mode::OneAtATime => ONE_AT_A_TIME_TURN,
-        Mode::InFlight => args.ops.div_ceil(2),
+    // One at a time on a server, the sides take turns every `ONE_AT_A_TIME_TURN` operations, so
+    // that the machine's speed, which drifts over seconds, is the same for both. On SQLite each
+    // pool's connections are threads of this process, and switching pools that often slowed
+    // both sides' reads by a fifth to two fifths, ours more (README, "Ours against
+    // hand-written sqlx"): an application has one pool. In flight, each turn fills and drains
+    // the queue. There, and on SQLite, each side takes two turns: half of the operations each.
+    let turn = match (mode, backend) {
+        (Mode::OneAtATime, Backend::Postgres | Backend::MySql) => ONE_AT_A_TIME_TURN,
+        _ => args.ops.div_ceil(2),
     };
     let mut ours_samples = Samples::default();
     let mut sqlx_samples = Samples::default();
@@ -1461,8 +1466,15 @@ async fn benchmark(backend: Backend, url: String, args: Args) -> DatabaseReport 
                 comparison.operation.name(),
                 args.runs
             );
-            let measurement =
-                compare(&ours, &sqlx, comparison.operation, comparison.mode, &args).await;
+            let measurement = compare(
+                &ours,
+                &sqlx,
+                comparison.operation,
+                comparison.mode,
+                backend,
+                &args,
+            )
+            .await;
             comparison.runs.push(measurement);
         }
     }
@@ -1643,10 +1655,19 @@ async fn pool_sweep(
             &sqlx,
             Operation::GetSessionAndUser,
             Mode::InFlight,
+            backend,
             args,
         )
         .await;
-        let write = compare(&ours, &sqlx, Operation::SetSession, Mode::InFlight, args).await;
+        let write = compare(
+            &ours,
+            &sqlx,
+            Operation::SetSession,
+            Mode::InFlight,
+            backend,
+            args,
+        )
+        .await;
         sqlx.store.close().await;
         db.close().await.expect("the SeaORM pool closes");
         rows.push(SweepRow {
