@@ -657,19 +657,30 @@ async fn two_layers_on_one_cookie_name_with_other_settings_validate_once(db: Dat
     validated_once_renewed_and_signed_out(&db, &app).await;
 }
 
+/// Two layers over one `Auth` with a layer over another `Auth` and cookie between them.
+fn app_with_another_auth_between(db: &DatabaseConnection) -> App {
+    let other = Auth::builder(SeaOrmAdapter::<Profile>::new(db.clone())).build();
+    app_layered_around(
+        db,
+        APP,
+        |inner| inner,
+        |router| router.layer(admin_layer(other)),
+    )
+}
+
 /// A layer over another `Auth` and cookie in between does not make the inner one validate
 /// again, nor hand the inner routes its session.
 async fn a_layer_over_another_auth_in_between_leaves_the_inner_on_the_outer_session(
     db: DatabaseConnection,
 ) {
-    let other = Auth::builder(SeaOrmAdapter::<Profile>::new(db.clone())).build();
-    let app = app_layered_around(
-        &db,
-        APP,
-        |inner| inner,
-        |router| router.layer(admin_layer(other)),
-    );
+    let app = app_with_another_auth_between(&db);
     validated_once_renewed_and_signed_out(&db, &app).await;
+}
+
+async fn under_three_layers_concurrent_requests_with_an_idle_cookie_renew_once(
+    db: DatabaseConnection,
+) {
+    racing_renewals(&db, app_with_another_auth_between(&db)).await;
 }
 
 /// The same with the layer in between over another adapter type with the same attributes, so
@@ -1057,6 +1068,7 @@ on_every_database!(Schema::Migrated =>
     an_idle_session_is_renewed_with_a_new_cookie_after_which_the_old_id_is_refused,
     concurrent_requests_with_an_idle_cookie_are_all_served_and_one_sets_the_new_cookie,
     under_two_layers_concurrent_requests_with_an_idle_cookie_renew_once,
+    under_three_layers_concurrent_requests_with_an_idle_cookie_renew_once,
     a_renewed_sessions_cookie_is_sent_even_when_the_handler_fails,
     sign_out_clears_the_cookie_with_an_epoch_expiry_and_deletes_the_session,
     signing_in_ends_the_session_the_request_came_with,
