@@ -83,7 +83,7 @@ use serde::de::DeserializeOwned;
 use crate::columns::{Column, Columns};
 use crate::compare::{before, equals};
 use crate::error::{database, insert_error};
-use crate::pool::Pool;
+use crate::pool::{Pool, TransactionFailure};
 use crate::retry::retry_deadlocks;
 use crate::statements::{ACTIVE_EXPIRES, HotStatements, IDLE_EXPIRES, USER_ID};
 
@@ -112,9 +112,10 @@ impl<A> SeaOrmAdapter<A> {
     /// Outside a transaction the adapter hands its statements to the sqlx pool beneath
     /// `connection` (the SQL, values and row decoding are SeaORM's): SeaORM's own dispatch
     /// costs more CPU than the rest of a read by id. Those statements therefore do not reach a
-    /// [`DatabaseConnection::set_metric_callback`] callback or SeaORM's `tracing` spans; the
-    /// adapter's transactions, and everything inside [`within`](SeaOrmAdapter::within), still
-    /// go through SeaORM.
+    /// [`DatabaseConnection::set_metric_callback`] callback or SeaORM's `tracing` spans, and
+    /// neither does the transaction of [`set_user`](Adapter::set_user); the adapter's other
+    /// transactions, and everything inside [`within`](SeaOrmAdapter::within), still go through
+    /// SeaORM.
     pub fn new(connection: DatabaseConnection) -> Self {
         let pool = Pool::of(&connection);
         Self::over(connection, pool, false)
@@ -210,6 +211,23 @@ where
             .values(values)
             .map_err(|err| Error::Database(Box::new(err)))?;
 
+        if let Some(pool) = &self.pool {
+            let mut statements = vec![self.build(&insert)];
+            statements.extend(key.map(|key| self.build(&key_insert(key))));
+            return retry_deadlocks(true, || async {
+                match pool.transaction(statements.clone()).await {
+                    Ok(()) => Ok(()),
+                    Err(TransactionFailure::Statement(0, err)) => {
+                        Err(self.user_insert_error(err, &user.id).await)
+                    }
+                    Err(TransactionFailure::Statement(_, err)) => {
+                        Err(insert_error(err, Error::DuplicateKeyId))
+                    }
+                    Err(TransactionFailure::Transaction(err)) => Err(database(err)),
+                }
+            })
+            .await;
+        }
         retry_deadlocks(!self.in_caller_transaction, || async {
             let transaction = self.begin().await?;
             if let Err(err) = transaction.execute(&insert).await {

@@ -85,6 +85,47 @@ impl Pool {
             .map(|done| done.rows_affected()))
         .map_err(|err| error(err, DbErr::Exec))
     }
+
+    /// Runs `statements` in one transaction and commits it. SQLite's begins with
+    /// `BEGIN IMMEDIATE`, so that concurrent writers wait for the write lock instead of failing
+    /// when their read lock cannot be upgraded. On a failed statement the transaction is rolled
+    /// back and the error comes with the statement's index.
+    pub(crate) async fn transaction(
+        &self,
+        statements: Vec<Statement>,
+    ) -> Result<(), TransactionFailure> {
+        let immediate = matches!(self, Self::Sqlite(_));
+        on_each_backend!(self, pool => {
+            let begun = if immediate {
+                pool.begin_with("BEGIN IMMEDIATE").await
+            } else {
+                pool.begin().await
+            };
+            let mut transaction =
+                begun.map_err(|err| TransactionFailure::Transaction(error(err, DbErr::Exec)))?;
+            for (index, statement) in statements.into_iter().enumerate() {
+                let (sql, values) = parts(statement);
+                if let Err(err) = sqlx::query_with(sql, values).execute(&mut *transaction).await {
+                    // The statement's error is the one that explains; a failed rollback means
+                    // the connection is gone, and the transaction with it.
+                    let _ = transaction.rollback().await;
+                    return Err(TransactionFailure::Statement(index, error(err, DbErr::Exec)));
+                }
+            }
+            transaction
+                .commit()
+                .await
+                .map_err(|err| TransactionFailure::Transaction(error(err, DbErr::Exec)))
+        })
+    }
+}
+
+/// Why a [`Pool::transaction`] failed.
+pub(crate) enum TransactionFailure {
+    /// The statement at this index failed.
+    Statement(usize, DbErr),
+    /// Beginning or committing the transaction failed.
+    Transaction(DbErr),
 }
 
 fn parts(statement: Statement) -> (sqlx::AssertSqlSafe<String>, SqlxValues) {
